@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef REAP_ZOMBIE_H
+#define REAP_ZOMBIE_H
+
+#include <linux/fs.h>
+#include <linux/pid.h>
+#include <linux/spinlock.h>
+
+#define RZ_FILE_NAME "reap_zombie"
+
+/* resolve.c: kernel data found without calling non-exported code */
+extern rwlock_t *rz_tasklist_lock;
+bool rz_symbol_is(unsigned long addr, const char *name);
+int rz_resolve_tasklist_lock(void);
+
+/* hook.c: the /proc/<tgid>/reap_zombie entry */
+int rz_hook_init(void);
+void rz_hook_exit(void);
+int rz_hook_serve(bool on);
+unsigned int rz_hook_nents(void);
+
+/* reaper.c: the zombie_reaper kernel thread */
+int rz_reaper_start(void);
+void rz_reaper_stop(void);
+int rz_reap(struct pid *pid);
+
+/* file.c */
+extern const struct file_operations rz_fops;
+unsigned int rz_files_on(const struct dentry *dentry);
+
+#endif /* REAP_ZOMBIE_H */
