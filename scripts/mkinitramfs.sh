@@ -1,0 +1,23 @@
+#!/bin/bash
+# Build a busybox initramfs for the test guest.
+#   mkinitramfs.sh OUT.cpio.gz INIT MODULE.ko [TEST-PROGRAM...]
+# The test programs go to /tests/ and are run in order by INIT; programs
+# listed in $RZ_EXTRA_BIN go to /bin/.
+set -euo pipefail
+out=$1 init=$2 module=$3
+shift 3
+busybox=/bin/busybox	# from busybox-static: no shared libraries needed
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib,tests}
+cp "$busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+install -m 755 "$init" "$root/init"
+install -m 644 "$module" "$root/lib/reap_zombie.ko"
+for b in ${RZ_EXTRA_BIN:-}; do
+	install -m 755 "$b" "$root/bin/$(basename "$b")"
+done
+for t in "$@"; do
+	install -m 755 "$t" "$root/tests/$(basename "$t")"
+done
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$out"

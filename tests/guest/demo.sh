@@ -1,0 +1,50 @@
+#!/bin/sh
+# The demo, run inside the guest by its init: a parent stuck with zombies,
+# then a pid-limited cgroup that cannot fork until its zombies are reaped.
+ko=$1
+b=$(printf '\033[1m') n=$(printf '\033[0m')
+say() { printf '\n%s== %s%s\n' "$b" "$*" "$n"; }
+run() { printf '%s$ %s%s\n' "$b" "$*" "$n"; sh -c "$*" 2>&1; }
+zombies() { ps -o pid,ppid,stat,comm | awk 'NR==1 || $3 ~ /^Z/'; }
+
+say "A parent that blocks every signal and never calls wait()"
+stuck-parent 3 >/tmp/pids &
+parent=$!
+sleep 1
+run "ps -o pid,ppid,stat,comm | awk 'NR==1 || \$3 ~ /^Z/ || \$1 == $parent'"
+echo "kill -9 on a zombie does nothing; only its parent could reap it."
+
+say "Load the module"
+run "insmod $ko"
+run "dmesg | grep reap_zombie: | tail -n 1"
+run "ls -l /proc/$parent/reap_zombie"
+
+say "Reap the zombies in place"
+for z in $(cat /tmp/pids); do
+	run "echo 1 > /proc/$z/reap_zombie"
+done
+run "dmesg | grep 'reap_zombie: reaped' | tail -n 3"
+run "ps -o pid,ppid,stat,comm | awk 'NR==1 || \$3 ~ /^Z/ || \$1 == $parent'"
+echo "The parent is untouched; its zombies are gone."
+
+say "A container-like cgroup at pids.max: nothing new can start"
+mkdir -p /sys/fs/cgroup
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+echo +pids >/sys/fs/cgroup/cgroup.subtree_control
+mkdir /sys/fs/cgroup/app
+echo 4 >/sys/fs/cgroup/app/pids.max
+sh -c 'echo $$ >/sys/fs/cgroup/app/cgroup.procs; exec stuck-parent 3' >/tmp/pids2 &
+parent=$!
+sleep 1
+run "cat /sys/fs/cgroup/app/pids.current /sys/fs/cgroup/app/pids.max"
+run "sh -c 'echo \$\$ >/sys/fs/cgroup/app/cgroup.procs; /bin/true && echo started' || echo 'fork failed'"
+for z in $(cat /tmp/pids2); do
+	echo 1 >/proc/"$z"/reap_zombie
+done
+say "After reaping its $(wc -l </tmp/pids2) zombies"
+run "cat /sys/fs/cgroup/app/pids.current"
+run "sh -c 'echo \$\$ >/sys/fs/cgroup/app/cgroup.procs; /bin/true && echo started'"
+
+say "Unload"
+kill -9 "$parent" 2>/dev/null
+run "echo 0 > /sys/module/reap_zombie/parameters/enabled && rmmod reap_zombie && echo unloaded"

@@ -1,0 +1,1453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rztest: the reap_zombie.ko suite, run as root inside the QEMU guest.
+ *
+ *   rztest MODULE.ko
+ *
+ * Loads the module with finit_module(), runs every scenario of the
+ * /proc/<pid>/reap_zombie contract against real zombies, then unloads it.
+ * Prints TAP on stdout; exits 0 when every test passed.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define MODNAME "reap_zombie"
+#define PARAM "/sys/module/reap_zombie/parameters/enabled"
+#define CGROOT "/sys/fs/cgroup"
+#define CG CGROOT "/rztest"
+
+static const char *module_path;
+
+/* ---------------------------------------------------------------- helpers */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void die(const char *what)
+{
+	printf("Bail out! %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(2);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? errno : 0;
+	close(fd);
+	return n;
+}
+
+/* First line of a file, newline stripped; "" when unreadable. */
+static const char *read_str(const char *path)
+{
+	static char buf[256];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	if (!strncmp(buf, "max", 3))
+		return LONG_MAX;
+	return strtol(buf, NULL, 10);
+}
+
+/* State letter of /proc/<pid>/stat (or .../task/<tid>/stat); 0 if gone. */
+static char task_state(const char *path)
+{
+	char buf[1024];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return task_state(path);
+}
+
+static int wait_state_path(const char *path, char want, int ms)
+{
+	double end = now() + ms / 1000.0;
+
+	while (task_state(path) != want) {
+		if (now() > end)
+			return 0;
+		msleep(1);
+	}
+	return 1;
+}
+
+static int wait_state(pid_t pid, char want, int ms)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return wait_state_path(path, want, ms);
+}
+
+static int exists(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return access(path, F_OK) == 0;
+}
+
+static long status_field(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static int open_reap(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/" MODNAME, pid);
+	return open(path, O_WRONLY | O_CLOEXEC);
+}
+
+/* Write @len bytes of @buf to an open reap file: 0 on success, else errno. */
+static int write_fd(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (n < 0)
+		return errno;
+	return n == (ssize_t)len ? 0 : EIO;
+}
+
+/* Open and write "1": 0 when reaped, else errno (of open or write). */
+static int reap(pid_t pid)
+{
+	int fd = open_reap(pid);
+	int err;
+
+	if (fd < 0)
+		return errno;
+	err = write_fd(fd, "1", 1);
+	close(fd);
+	return err;
+}
+
+static const char *ename(int err)
+{
+	static char buf[8][32];
+	static int i;
+	const char *n = strerrorname_np(err);
+
+	if (!err)
+		return "success";
+	if (n)
+		return n;
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "errno %d", err);
+	return buf[i];
+}
+
+/* Does the kernel log hold a line containing @needle? */
+static int kmsg_has(const char *needle)
+{
+	char rec[2048];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	int found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	close(fd);
+	return found;
+}
+
+static int module_loaded(void)
+{
+	return access("/sys/module/" MODNAME, F_OK) == 0;
+}
+
+static int load_module(void)
+{
+	int fd = open(module_path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? errno : 0;
+}
+
+/* enabled=0 then rmmod, retrying while a racing open holds the module. */
+static int unload_module_retry(void)
+{
+	int err, i;
+
+	err = write_file(PARAM, "0");
+	if (err)
+		return err;
+	for (i = 0; i < 5000; i++) {
+		err = unload_module();
+		if (err != EWOULDBLOCK && err != EAGAIN && err != EBUSY)
+			return err;
+		msleep(1);
+	}
+	return err;
+}
+
+static pid_t reap_any_child(int flags, int *status)
+{
+	pid_t r;
+
+	do
+		r = waitpid(-1, status, flags);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* ------------------------------------------------ parent agent processes */
+
+/*
+ * A parent agent is a child of the test that makes zombies and then never
+ * waits for them unless told to: it sleeps reading commands.
+ */
+enum { HOW_FORK, HOW_CLONE_SIGUSR1, HOW_CLONE_NOSIG };
+
+struct agent {
+	pid_t pid;
+	int cmd;	/* commands to the agent */
+	int rep;	/* its replies */
+	int n;		/* zombies made */
+	pid_t *kids;	/* the zombies, then the live children */
+	int nlive;
+};
+
+struct reply {
+	long ret;
+	int err;
+	int status;
+};
+
+static char clone_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int clone_exit(void *arg)
+{
+	_exit((int)(intptr_t)arg);
+}
+
+static void agent_main(int cmd, int rep, int n, int code, int how, int nlive,
+		       const char *cgroup)
+{
+	struct reply r;
+	int i, c;
+
+	prctl(PR_SET_NAME, "rz-parent");
+	if (cgroup) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+		if (write_file(path, "0"))
+			_exit(3);
+	}
+	for (i = 0; i < n + nlive; i++) {
+		pid_t pid;
+
+		if (i >= n) {
+			pid = fork();
+			if (!pid) {
+				for (;;)
+					pause();
+			}
+		} else if (how == HOW_FORK) {
+			pid = fork();
+			if (!pid) {
+				prctl(PR_SET_NAME, "rz-zombie");
+				_exit(code);
+			}
+		} else {
+			pid = clone(clone_exit, clone_stack + sizeof(clone_stack),
+				    how == HOW_CLONE_SIGUSR1 ? SIGUSR1 : 0,
+				    (void *)(intptr_t)code);
+		}
+		if (pid < 0)
+			_exit(4);
+		if (write(rep, &pid, sizeof(pid)) != sizeof(pid))
+			_exit(5);
+	}
+	while (read(cmd, &c, 1) == 1) {
+		double t0;
+
+		memset(&r, 0, sizeof(r));
+		switch (c & 0xff) {
+		case 'w':	/* one blocking waitpid(-1) */
+			r.ret = waitpid(-1, &r.status, 0);
+			break;
+		case 'a':	/* anything left, clone children included? */
+			r.ret = waitpid(-1, &r.status, WNOHANG | __WALL);
+			break;
+		case 'L':	/* waitpid() loop over every zombie, timed */
+			t0 = now();
+			for (i = 0; i < n; i++)
+				if (waitpid(-1, &r.status, __WALL) < 0)
+					break;
+			r.ret = (long)((now() - t0) * 1e9);
+			r.status = i;
+			break;
+		default:
+			_exit(0);
+		}
+		r.err = r.ret < 0 ? errno : 0;
+		if (write(rep, &r, sizeof(r)) != sizeof(r))
+			_exit(6);
+	}
+	_exit(0);
+}
+
+static struct agent agent_new(int n, int code, int how, int nlive,
+			      const char *cgroup)
+{
+	struct agent a = { .n = n, .nlive = nlive };
+	int cmd[2], rep[2], i;
+
+	if (pipe(cmd) || pipe(rep))
+		die("pipe");
+	a.pid = fork();
+	if (a.pid < 0)
+		die("fork");
+	if (!a.pid) {
+		close(cmd[1]);
+		close(rep[0]);
+		agent_main(cmd[0], rep[1], n, code, how, nlive, cgroup);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	a.cmd = cmd[1];
+	a.rep = rep[0];
+	a.kids = calloc(n + nlive + 1, sizeof(pid_t));
+	for (i = 0; i < n + nlive; i++)
+		if (read(a.rep, &a.kids[i], sizeof(pid_t)) != sizeof(pid_t))
+			die("agent did not start its children");
+	for (i = 0; i < n; i++)
+		if (!wait_state(a.kids[i], 'Z', 10000))
+			die("child did not become a zombie");
+	return a;
+}
+
+static struct reply agent_ask(struct agent *a, char c)
+{
+	struct reply r = { .ret = -2 };
+
+	if (write(a->cmd, &c, 1) != 1 || read(a->rep, &r, sizeof(r)) != sizeof(r))
+		r.ret = -2;
+	return r;
+}
+
+/* Kill the agent and whatever is left of its children, reap them all. */
+static void agent_end(struct agent *a)
+{
+	int i, st;
+
+	for (i = 0; i < a->n + a->nlive; i++)
+		if (a->kids[i] > 0 && proc_state(a->kids[i]) != 'Z')
+			kill(a->kids[i], SIGKILL);
+	kill(a->pid, SIGKILL);
+	waitpid(a->pid, &st, 0);
+	close(a->cmd);
+	close(a->rep);
+	/* orphans come to us, the subreaper */
+	while (reap_any_child(WNOHANG | __WALL, &st) > 0)
+		;
+	free(a->kids);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_load(void)
+{
+	int err = load_module();
+
+	ok(!err, "finit_module loads %s (%s)", module_path, ename(err));
+	if (err) {
+		tap_plan_end();
+		exit(1);
+	}
+	ok(!strcmp(read_str(PARAM), "Y"), "parameter enabled reads Y (%s)",
+	   read_str(PARAM));
+	ok(kmsg_has(MODNAME ": version ") &&
+	   kmsg_has("tasklist_lock tasklist_lock+0x0/"),
+	   "load line names the verified resolution path");
+}
+
+static int dir_has(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (!strcmp(e->d_name, name))
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+static void test_presence(void)
+{
+	char path[96];
+	struct stat st;
+	int r;
+
+	r = stat("/proc/self/" MODNAME, &st);
+	ok(!r && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0200,
+	   "/proc/self/reap_zombie is a regular file, mode 0200 (%o)",
+	   r ? 0 : st.st_mode);
+	ok(dir_has("/proc/self", MODNAME), "readdir of /proc/<pid> lists it");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/" MODNAME, gettid());
+	ok(stat(path, &st) < 0 && errno == ENOENT,
+	   "not in /proc/<pid>/task/<tid>/ (lookup)");
+	snprintf(path, sizeof(path), "/proc/self/task/%d", gettid());
+	ok(!dir_has(path, MODNAME), "not in /proc/<pid>/task/<tid>/ (readdir)");
+	ok(dir_has("/proc/1", MODNAME) && dir_has("/proc/2", MODNAME),
+	   "present for init and kernel threads");
+}
+
+static void test_reap_one(void)
+{
+	struct agent a = agent_new(1, 42, HOW_FORK, 0, CG);
+	pid_t z = a.kids[0];
+	long before = read_long(CG "/pids.current");
+	char needle[128];
+	struct reply r;
+	int err;
+
+	err = reap(z);
+	ok(!err, "reap one zombie of a sleeping parent (%s)", ename(err));
+	ok(!exists(z), "/proc/%d is gone when write() returns", z);
+	ok(before == 2 && read_long(CG "/pids.current") == 1,
+	   "cgroup pids.current dropped when write() returns (%ld -> %ld)",
+	   before, read_long(CG "/pids.current"));
+	r = agent_ask(&a, 'w');
+	ok(r.ret == -1 && r.err == ECHILD,
+	   "the parent's waitpid() then fails with ECHILD (%ld, %s)", r.ret,
+	   ename(r.err));
+	snprintf(needle, sizeof(needle),
+		 MODNAME ": reaped pid %d (rz-zombie), exit 42, parent %d (rz-parent), requested by uid 0 pid %d (rztest)",
+		 z, a.pid, getpid());
+	ok(kmsg_has(needle), "kernel log: %s", needle);
+	agent_end(&a);
+
+	a = agent_new(1, 0, HOW_FORK, 0, NULL);
+	{
+		int fd = open_reap(a.kids[0]);
+
+		err = fd < 0 ? errno : write_fd(fd, "1\n", 2);
+		if (fd >= 0)
+			close(fd);
+	}
+	ok(!err && !exists(a.kids[0]), "payload \"1\\n\" reaps too (%s)",
+	   ename(err));
+	agent_end(&a);
+}
+
+static void test_payloads(void)
+{
+	static const struct {
+		const char *name;
+		const char *buf;
+		size_t len;
+	} bad[] = {
+		{ "\"0\"", "0", 1 },	 { "\"11\"", "11", 2 },
+		{ "\"1 \"", "1 ", 2 },	 { "empty", "", 0 },
+		{ "\"\\n1\"", "\n1", 2 }, { "\"1\\n\\n\"", "1\n\n", 3 },
+		{ "\"1\\0\"", "1", 2 },	 { "\"y\"", "y", 1 },
+	};
+	static char big[4096];
+	struct agent a = agent_new(1, 0, HOW_FORK, 0, NULL);
+	pid_t z = a.kids[0];
+	unsigned int i;
+	int fd, err;
+
+	fd = open_reap(z);
+	if (fd < 0)
+		die("open reap_zombie");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = write_fd(fd, bad[i].buf, bad[i].len);
+		ok(err == EINVAL && proc_state(z) == 'Z',
+		   "payload %s: EINVAL, zombie untouched (%s)", bad[i].name,
+		   ename(err));
+	}
+	memset(big, '1', sizeof(big));
+	err = write_fd(fd, big, sizeof(big));
+	ok(err == EINVAL && proc_state(z) == 'Z',
+	   "payload of 4 KiB: EINVAL, zombie untouched (%s)", ename(err));
+	err = pwrite(fd, "1", 1, 5) < 0 ? errno : 0;
+	ok(err == ESPIPE && proc_state(z) == 'Z',
+	   "pwrite() at an offset: ESPIPE, zombie untouched (%s)", ename(err));
+	err = write_fd(fd, "1", 1);
+	ok(!err && !exists(z), "the same fd then reaps with \"1\" (%s)",
+	   ename(err));
+	close(fd);
+	agent_end(&a);
+}
+
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	d[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
+	d[CAP_SYS_ADMIN / 32].inheritable &= ~(1u << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+enum { PRIV_SETUID, PRIV_USERNS, PRIV_NOCAP, PRIV_OPEN_UNPRIV };
+
+/* In a child: open as root, change credentials, write. Returns errno. */
+static int try_unprivileged(pid_t z, int how)
+{
+	int p[2], err = -1;
+	pid_t c;
+
+	if (pipe(p))
+		die("pipe");
+	c = fork();
+	if (!c) {
+		int fd = -1;
+
+		if (how == PRIV_OPEN_UNPRIV) {
+			if (setresgid(65534, 65534, 65534) ||
+			    setresuid(65534, 65534, 65534))
+				_exit(100);
+			fd = open_reap(z);
+			err = fd < 0 ? errno : write_fd(fd, "1", 1);
+		} else {
+			fd = open_reap(z);
+			if (fd < 0)
+				_exit(101);
+			if (how == PRIV_SETUID &&
+			    (setresgid(65534, 65534, 65534) ||
+			     setresuid(65534, 65534, 65534)))
+				_exit(102);
+			if (how == PRIV_USERNS && unshare(CLONE_NEWUSER))
+				_exit(103);
+			if (how == PRIV_NOCAP && drop_cap_sys_admin())
+				_exit(104);
+			err = write_fd(fd, "1", 1);
+		}
+		if (write(p[1], &err, sizeof(err)) != sizeof(err))
+			_exit(105);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &err, sizeof(err)) != sizeof(err))
+		err = -1;
+	close(p[0]);
+	waitpid(c, NULL, 0);
+	return err;
+}
+
+/* A process without CAP_SYS_ADMIN opens the file and passes us the fd. */
+static int try_passed_fd(pid_t z)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { 0 };
+	struct cmsghdr *cm;
+	int sv[2], fd = -1, err;
+	pid_t c;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		die("socketpair");
+	c = fork();
+	if (!c) {
+		if (drop_cap_sys_admin())
+			_exit(1);
+		fd = open_reap(z);
+		if (fd < 0)
+			_exit(2);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = cbuf;
+		m.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		_exit(sendmsg(sv[1], &m, 0) == 1 ? 0 : 3);
+	}
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	if (recvmsg(sv[0], &m, 0) == 1 && (cm = CMSG_FIRSTHDR(&m)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	waitpid(c, NULL, 0);
+	close(sv[0]);
+	close(sv[1]);
+	if (fd < 0)
+		return -1;
+	err = write_fd(fd, "1", 1);	/* we are fully privileged */
+	close(fd);
+	return err;
+}
+
+static void test_privilege(void)
+{
+	struct agent a = agent_new(1, 0, HOW_FORK, 0, NULL);
+	pid_t z = a.kids[0];
+	int err;
+
+	err = try_unprivileged(z, PRIV_OPEN_UNPRIV);
+	ok(err == EACCES && proc_state(z) == 'Z',
+	   "non-root cannot open a zombie's file: EACCES (%s)", ename(err));
+	err = try_unprivileged(z, PRIV_SETUID);
+	ok(err == EPERM && proc_state(z) == 'Z',
+	   "opened by root, written after setuid(65534): EPERM (%s)",
+	   ename(err));
+	err = try_unprivileged(z, PRIV_USERNS);
+	ok(err == EPERM && proc_state(z) == 'Z',
+	   "root inside a new user namespace: EPERM (%s)", ename(err));
+	err = try_unprivileged(z, PRIV_NOCAP);
+	ok(err == EPERM && proc_state(z) == 'Z',
+	   "uid 0 without CAP_SYS_ADMIN: EPERM (%s)", ename(err));
+	err = try_passed_fd(z);
+	ok(err == EPERM && proc_state(z) == 'Z',
+	   "fd opened without CAP_SYS_ADMIN, written by root: EPERM (%s)",
+	   ename(err));
+	agent_end(&a);
+}
+
+static void test_not_zombie(void)
+{
+	pid_t run, slp, stp;
+	int err;
+
+	run = fork();
+	if (!run)
+		for (;;)
+			;
+	slp = fork();
+	if (!slp)
+		for (;;)
+			pause();
+	stp = fork();
+	if (!stp)
+		for (;;)
+			pause();
+	kill(stp, SIGSTOP);
+	wait_state(run, 'R', 2000);
+	wait_state(slp, 'S', 2000);
+	wait_state(stp, 'T', 2000);
+
+	err = reap(run);
+	ok(err == EBUSY && proc_state(run) == 'R', "running process: EBUSY (%s)",
+	   ename(err));
+	err = reap(slp);
+	ok(err == EBUSY && proc_state(slp) == 'S', "sleeping process: EBUSY (%s)",
+	   ename(err));
+	err = reap(stp);
+	ok(err == EBUSY && proc_state(stp) == 'T', "stopped process: EBUSY (%s)",
+	   ename(err));
+	err = reap(2);
+	ok(err == EBUSY && exists(2), "kernel thread kthreadd: EBUSY (%s)",
+	   ename(err));
+	err = reap(1);
+	ok(err == EBUSY && exists(1), "init: EBUSY (%s)", ename(err));
+	err = reap(getpid());
+	ok(err == EBUSY, "the writer itself: EBUSY (%s)", ename(err));
+	kill(run, SIGKILL);
+	kill(slp, SIGKILL);
+	kill(stp, SIGKILL);
+	waitpid(run, NULL, 0);
+	waitpid(slp, NULL, 0);
+	waitpid(stp, NULL, 0);
+}
+
+static void test_traced(void)
+{
+	int go[2], sync[2], quit[2];
+	pid_t c, t;
+	char b = 0;
+	int err, st;
+
+	if (pipe(go) || pipe(sync) || pipe(quit))
+		die("pipe");
+	c = fork();
+	if (!c) {
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		_exit(7);
+	}
+	t = fork();
+	if (!t) {
+		close(quit[1]);
+		if (ptrace(PTRACE_SEIZE, c, 0, 0))
+			_exit(1);
+		if (write(sync[1], &b, 1) != 1)
+			_exit(2);
+		if (read(quit[0], &b, 1) < 0)
+			_exit(3);
+		_exit(0);	/* without waiting for the tracee */
+	}
+	if (read(sync[0], &b, 1) != 1 || write(go[1], &b, 1) != 1)
+		die("tracer did not attach");
+	wait_state(c, 'Z', 5000);
+	ok(status_field(c, "TracerPid:") == t, "zombie %d is traced by %d", c,
+	   t);
+	err = reap(c);
+	ok(err == EBUSY && proc_state(c) == 'Z',
+	   "traced zombie: EBUSY, untouched (%s)", ename(err));
+	close(quit[1]);
+	waitpid(t, NULL, 0);
+	err = reap(c);
+	ok(!err && !exists(c), "once the tracer is gone, it is reaped (%s)",
+	   ename(err));
+	ok(waitpid(c, &st, WNOHANG) < 0 && errno == ECHILD,
+	   "and its parent has nothing to wait for");
+	close(go[0]);
+	close(go[1]);
+	close(sync[0]);
+	close(sync[1]);
+	close(quit[0]);
+}
+
+/* Thread group with the leader dead and one thread stuck in vfork (D). */
+static int vfork_pipe[2];
+static char vfork_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int vfork_child(void *arg)
+{
+	pid_t me = getpid();
+
+	if (write(vfork_pipe[1], &me, sizeof(me)) != sizeof(me))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void *vfork_thread(void *arg)
+{
+	pid_t tid = gettid();
+
+	if (write(vfork_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	clone(vfork_child, vfork_stack + sizeof(vfork_stack),
+	      CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	_exit(9);	/* the vfork child was killed: end the group */
+}
+
+static void test_live_thread(void)
+{
+	pid_t c, tid = 0, v = 0;
+	char path[96];
+	int err, st;
+
+	if (pipe(vfork_pipe))
+		die("pipe");
+	c = fork();
+	if (!c) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, vfork_thread, NULL))
+			_exit(1);
+		syscall(SYS_exit, 0);	/* the leader alone */
+	}
+	if (read(vfork_pipe[0], &tid, sizeof(tid)) != sizeof(tid) ||
+	    read(vfork_pipe[0], &v, sizeof(v)) != sizeof(v))
+		die("vfork thread");
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", c, tid);
+	ok(wait_state(c, 'Z', 5000) && wait_state_path(path, 'D', 5000),
+	   "leader %d is a zombie, its thread %d is in D (vfork)", c, tid);
+	err = reap(c);
+	ok(err == ENOTEMPTY && proc_state(c) == 'Z' && task_state(path) == 'D',
+	   "zombie leader with a live thread: ENOTEMPTY, untouched (%s)",
+	   ename(err));
+	kill(v, SIGKILL);
+	ok(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 9,
+	   "the group then ends normally and its parent reaps it");
+	while (reap_any_child(WNOHANG | __WALL, &st) > 0)
+		;
+	close(vfork_pipe[0]);
+	close(vfork_pipe[1]);
+}
+
+static void test_reaped_meanwhile(void)
+{
+	struct agent a = agent_new(1, 3, HOW_FORK, 0, NULL);
+	pid_t z = a.kids[0];
+	struct reply r;
+	int fd, err;
+
+	fd = open_reap(z);
+	r = agent_ask(&a, 'w');
+	ok(r.ret == z, "the parent reaps its zombie itself");
+	err = fd < 0 ? -1 : write_fd(fd, "1", 1);
+	ok(err == ESRCH, "a file opened before: ESRCH (%s)", ename(err));
+	if (fd >= 0)
+		close(fd);
+	agent_end(&a);
+}
+
+/*
+ * A pid namespace whose init never waits. Its /proc shows namespace pids;
+ * a file opened there on zombie 2 must not reach the next process 2.
+ */
+#define NSPROC "/tmp/rz-nsproc"
+static int ns_cmd[2], ns_rep[2];
+static char ns_stack[256 * 1024] __attribute__((aligned(16)));
+
+static int ns_init(void *unused)
+{
+	pid_t x, y;
+	char b;
+
+	prctl(PR_SET_NAME, "rz-nsinit");
+	if (mount("proc", NSPROC, "proc", 0, NULL))
+		_exit(1);
+	x = fork();
+	if (!x)
+		_exit(1);
+	if (write(ns_rep[1], &x, sizeof(x)) != sizeof(x))
+		_exit(2);
+	/* 1: reap x, make pid 2 come back as a new zombie */
+	if (read(ns_cmd[0], &b, 1) != 1)
+		_exit(3);
+	waitpid(x, NULL, 0);
+	if (write_file("/proc/sys/kernel/ns_last_pid", "1"))
+		_exit(4);
+	y = fork();
+	if (!y)
+		_exit(2);
+	if (write(ns_rep[1], &y, sizeof(y)) != sizeof(y))
+		_exit(5);
+	/* 2: report whether anything is left */
+	if (read(ns_cmd[0], &b, 1) != 1)
+		_exit(6);
+	b = waitpid(-1, NULL, WNOHANG | __WALL) < 0 && errno == ECHILD;
+	if (write(ns_rep[1], &b, 1) != 1)
+		_exit(7);
+	umount(NSPROC);
+	_exit(0);
+}
+
+/* Global pid of the child of @parent that is @nspid in its namespace. */
+static pid_t global_pid(pid_t parent, pid_t nspid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && (e = readdir(d))) {
+		pid_t p = atoi(e->d_name);
+		char path[64], line[256];
+		int g, n;
+		FILE *f;
+
+		if (p <= 0 || status_field(p, "PPid:") != parent)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", p);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "NSpid:\t%d\t%d", &g, &n) == 2 &&
+			    n == nspid)
+				found = g;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void test_pid_namespace(void)
+{
+	pid_t init, nsz, gz;
+	char path[96], b = 1;
+	int fd, err, st;
+
+	if (pipe(ns_cmd) || pipe(ns_rep))
+		die("pipe");
+	mkdir(NSPROC, 0755);
+	init = clone(ns_init, ns_stack + sizeof(ns_stack),
+		     CLONE_NEWPID | SIGCHLD, NULL);
+	if (init < 0)
+		die("clone(CLONE_NEWPID)");
+	if (read(ns_rep[0], &nsz, sizeof(nsz)) != sizeof(nsz))
+		die("namespace init");
+	snprintf(path, sizeof(path), NSPROC "/%d/stat", nsz);
+	wait_state_path(path, 'Z', 5000);
+	snprintf(path, sizeof(path), NSPROC "/%d/" MODNAME, nsz);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	ok(fd >= 0, "opened %s on a zombie of the namespace", path);
+
+	if (write(ns_cmd[1], &b, 1) != 1 ||
+	    read(ns_rep[0], &nsz, sizeof(nsz)) != sizeof(nsz))
+		die("namespace init");
+	snprintf(path, sizeof(path), NSPROC "/%d/stat", nsz);
+	wait_state_path(path, 'Z', 5000);
+	ok(nsz == 2, "pid 2 of the namespace was reused (%d)", nsz);
+	err = fd < 0 ? -1 : write_fd(fd, "1", 1);
+	ok(err == ESRCH && task_state(path) == 'Z',
+	   "stale fd after pid reuse: ESRCH, the newcomer untouched (%s)",
+	   ename(err));
+	if (fd >= 0)
+		close(fd);
+
+	gz = global_pid(init, nsz);
+	snprintf(path, sizeof(path), NSPROC "/%d/" MODNAME, nsz);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	err = fd < 0 ? errno : write_fd(fd, "1", 1);
+	if (fd >= 0)
+		close(fd);
+	ok(!err && gz > 0 && !exists(gz),
+	   "zombie inside a pid namespace reaped (global pid %d) (%s)", gz,
+	   ename(err));
+	if (write(ns_cmd[1], &b, 1) != 1 || read(ns_rep[0], &b, 1) != 1)
+		b = 0;
+	ok(b == 1, "the namespace init has no child left (waitpid: ECHILD)");
+	waitpid(init, &st, 0);
+	close(ns_cmd[0]);
+	close(ns_cmd[1]);
+	close(ns_rep[0]);
+	close(ns_rep[1]);
+	rmdir(NSPROC);
+}
+
+static void test_clone_exit_signal(void)
+{
+	static const struct {
+		int how;
+		const char *name;
+	} kinds[] = { { HOW_CLONE_SIGUSR1, "SIGUSR1" }, { HOW_CLONE_NOSIG, "0" } };
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct agent a = agent_new(1, 5, kinds[k].how, 1, NULL);
+		pid_t z = a.kids[0], live = a.kids[1];
+		long sw0, sw1;
+		struct reply r;
+		char c = 'w';
+		int err;
+
+		/* the parent blocks in waitpid(-1): only the live child counts */
+		if (write(a.cmd, &c, 1) != 1)
+			die("agent");
+		wait_state(a.pid, 'S', 2000);
+		msleep(50);
+		sw0 = status_field(a.pid, "voluntary_ctxt_switches:");
+		err = reap(z);
+		msleep(50);
+		sw1 = status_field(a.pid, "voluntary_ctxt_switches:");
+		ok(!err && !exists(z),
+		   "clone() child with exit signal %s reaped (%s)",
+		   kinds[k].name, ename(err));
+		ok(sw1 > sw0, "the parent blocked in waitpid() was woken (%ld -> %ld switches)",
+		   sw0, sw1);
+		kill(live, SIGKILL);
+		if (read(a.rep, &r, sizeof(r)) != sizeof(r))
+			r.ret = -2;
+		ok(r.ret == live, "its waitpid() goes on and returns the live child");
+		r = agent_ask(&a, 'a');
+		ok(r.ret == -1 && r.err == ECHILD,
+		   "then waitpid(__WALL) finds nothing (%s)", ename(r.err));
+		agent_end(&a);
+	}
+}
+
+/* The writer races the parent's own waitpid(): one of them wins, once. */
+struct race {
+	pthread_barrier_t go;
+	int fd;
+	int err;
+	int stop;
+};
+
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+
+	for (;;) {
+		pthread_barrier_wait(&r->go);
+		if (r->stop)
+			return NULL;
+		r->err = r->fd < 0 ? ENOENT : write_fd(r->fd, "1", 1);
+		pthread_barrier_wait(&r->go);
+	}
+}
+
+static void test_race_waitpid(void)
+{
+	struct race r = { .stop = 0 };
+	int rounds = 1000, i, ours = 0, theirs = 0, bad = 0, st;
+	pthread_t th;
+
+	pthread_barrier_init(&r.go, NULL, 2);
+	pthread_create(&th, NULL, race_writer, &r);
+	for (i = 0; i < rounds; i++) {
+		pid_t c = fork(), w;
+
+		if (!c)
+			_exit(i & 0x7f);
+		wait_state(c, 'Z', 5000);
+		r.fd = open_reap(c);
+		pthread_barrier_wait(&r.go);
+		if (i & 1)	/* give the writer a head start every other round */
+			msleep(1);
+		w = waitpid(c, &st, 0);
+		pthread_barrier_wait(&r.go);
+		if (r.fd >= 0)
+			close(r.fd);
+		if (!r.err && w < 0 && errno == ECHILD)
+			ours++;
+		else if (r.err == ESRCH && w == c && WEXITSTATUS(st) == (i & 0x7f))
+			theirs++;
+		else
+			bad++;
+		if (exists(c))
+			bad++;
+	}
+	r.stop = 1;
+	pthread_barrier_wait(&r.go);
+	pthread_join(th, NULL);
+	diag("race with waitpid(): module %d, parent %d, neither or both %d",
+	     ours, theirs, bad);
+	ok(!bad && ours + theirs == rounds && ours && theirs,
+	   "%d rounds racing the parent's waitpid(): each zombie reaped exactly once, both sides won",
+	   rounds);
+}
+
+/* The parent dies while its zombies are being reaped through the files. */
+struct bulk {
+	pid_t *pids;
+	int n;
+	int stride, first;
+	atomic_int done;
+	int reaped;
+	int other;
+};
+
+static void *bulk_writer(void *arg)
+{
+	struct bulk *b = arg;
+	int i;
+
+	for (i = b->first; i < b->n; i += b->stride) {
+		int err = reap(b->pids[i]);
+
+		if (!err)
+			b->reaped++;
+		else if (err != ESRCH && err != ENOENT)
+			b->other++;
+		atomic_fetch_add(&b->done, 1);
+	}
+	return NULL;
+}
+
+static void test_parent_exits(void)
+{
+	int n = 200, i, mine = 0, twice = 0, st;
+	struct agent a = agent_new(n, 0, HOW_FORK, 0, NULL);
+	struct bulk b = { .pids = a.kids, .n = n, .stride = 1 };
+	char *seen = calloc(n, 1);
+	pthread_t th;
+	pid_t w;
+
+	pthread_create(&th, NULL, bulk_writer, &b);
+	while (atomic_load(&b.done) < n / 4)
+		msleep(1);
+	kill(a.pid, SIGKILL);
+	waitpid(a.pid, &st, 0);
+	/*
+	 * The orphans came to us, the subreaper: reap them with waitpid()
+	 * while the writer goes on, then whatever is left.
+	 */
+	for (;;) {
+		int writing = atomic_load(&b.done) < n;
+
+		while ((w = reap_any_child(WNOHANG | __WALL, &st)) > 0)
+			for (i = 0; i < n; i++)
+				if (a.kids[i] == w) {
+					twice += seen[i];
+					seen[i] = 1;
+					mine++;
+				}
+		if (!writing)
+			break;
+	}
+	pthread_join(th, NULL);
+	diag("parent killed mid-way: module reaped %d, subreaper reaped %d",
+	     b.reaped, mine);
+	ok(b.reaped + mine == n && !twice && !b.other && b.reaped >= n / 4 &&
+	   mine > 0,
+	   "parent exiting while its %d zombies are reaped: each reaped once",
+	   n);
+	for (i = 0; i < n && !exists(a.kids[i]); i++)
+		;
+	ok(i == n, "none of them is left");
+	close(a.cmd);
+	close(a.rep);
+	free(a.kids);
+	free(seen);
+}
+
+static double bulk_reap(struct agent *a, int threads, int *reaped, int *other)
+{
+	struct bulk b[16];
+	pthread_t th[16];
+	double t0 = now();
+	int i;
+
+	*reaped = *other = 0;
+	for (i = 0; i < threads; i++) {
+		b[i] = (struct bulk){ .pids = a->kids, .n = a->n,
+				      .stride = threads, .first = i };
+		pthread_create(&th[i], NULL, bulk_writer, &b[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(th[i], NULL);
+		*reaped += b[i].reaped;
+		*other += b[i].other;
+	}
+	return now() - t0;
+}
+
+static void test_many(void)
+{
+	int n = 2000, reaped, other, i, left;
+	struct agent ref = agent_new(n, 0, HOW_FORK, 0, NULL);
+	double t_wait, t_one = 0, t_many = 0;
+	struct reply r;
+
+	r = agent_ask(&ref, 'L');
+	t_wait = r.ret / 1e9;
+	ok(r.status == n, "reference: the parent's own waitpid() loop over %d zombies",
+	   n);
+	agent_end(&ref);
+
+	for (i = 0; i < 2; i++) {
+		int threads = i ? 16 : 1;
+		struct agent a = agent_new(n, 0, HOW_FORK, 0, CG);
+		long before = read_long(CG "/pids.current");
+		double t = bulk_reap(&a, threads, &reaped, &other);
+
+		int j;
+
+		for (left = 0, j = 0; j < n; j++)
+			left += exists(a.kids[j]);
+		ok(reaped == n && !other && !left,
+		   "%d zombies reaped through the files by %d writer%s (%d reaped, %d errors, %d left)",
+		   n, threads, threads > 1 ? "s" : "", reaped, other, left);
+		ok(before == n + 1 && read_long(CG "/pids.current") == 1,
+		   "cgroup pids.current back from %ld to %ld", before,
+		   read_long(CG "/pids.current"));
+		r = agent_ask(&a, 'a');
+		ok(r.ret == -1 && r.err == ECHILD,
+		   "the parent has no child left (%s)", ename(r.err));
+		agent_end(&a);
+		if (i)
+			t_many = t;
+		else
+			t_one = t;
+	}
+	diag("2000 zombies: parent's waitpid loop %.0f/s; files, 1 writer %.0f/s (%.2f x); 16 writers %.0f/s (%.2f x)",
+	     n / t_wait, n / t_one, t_wait / t_one, n / t_many,
+	     t_wait / t_many);
+	printf("# RATE waitpid=%.0f one=%.0f sixteen=%.0f\n", n / t_wait,
+	       n / t_one, n / t_many);
+}
+
+static void test_switch(void)
+{
+	struct stat st;
+	int fd, err;
+
+	err = unload_module();
+	ok((err == EWOULDBLOCK || err == EAGAIN || err == EBUSY) && module_loaded(),
+	   "rmmod while enabled is refused (%s)", ename(err));
+	fd = open("/proc/self/" MODNAME, O_WRONLY);
+	err = write_file(PARAM, "0");
+	ok(!err && !strcmp(read_str(PARAM), "N"),
+	   "enabled=0 accepted (%s)", ename(err));
+	ok(stat("/proc/self/" MODNAME, &st) < 0 && errno == ENOENT &&
+	   !dir_has("/proc/self", MODNAME) && !dir_has("/proc/1", MODNAME),
+	   "enabled=0: the files are gone from lookup and readdir");
+	err = fd < 0 ? -1 : write_fd(fd, "1", 1);
+	ok(err == EBUSY, "a file opened before still answers (EBUSY for itself: %s)",
+	   ename(err));
+	err = unload_module();
+	ok((err == EWOULDBLOCK || err == EAGAIN || err == EBUSY) && module_loaded(),
+	   "rmmod with a reap_zombie file open is refused (%s)", ename(err));
+	if (fd >= 0)
+		close(fd);
+	err = write_file(PARAM, "1");
+	ok(!err && stat("/proc/self/" MODNAME, &st) == 0 &&
+	   dir_has("/proc/self", MODNAME),
+	   "enabled=1 brings them back (%s)", ename(err));
+}
+
+/* Loops over every /proc/<pid>/: readdir, stat and open of the file. */
+static void lister(int stopfd, int repfd)
+{
+	long counts[3] = { 0, 0, 0 };	/* opened, clean failure, bad */
+	char path[300];
+
+	for (;;) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		char b;
+
+		if (read(stopfd, &b, 1) == 0)
+			break;
+		while (d && (e = readdir(d))) {
+			DIR *pd;
+			struct dirent *pe;
+			struct stat st;
+			int fd;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s", e->d_name);
+			pd = opendir(path);
+			while (pd && (pe = readdir(pd)))
+				;
+			if (pd)
+				closedir(pd);
+			snprintf(path, sizeof(path), "/proc/%s/" MODNAME,
+				 e->d_name);
+			stat(path, &st);
+			fd = open(path, O_WRONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				counts[0]++;
+				close(fd);
+			} else if (errno == ENOENT || errno == ESRCH) {
+				counts[1]++;
+			} else {
+				counts[2]++;
+			}
+		}
+		if (d)
+			closedir(d);
+	}
+	if (write(repfd, counts, sizeof(counts)) != sizeof(counts))
+		_exit(1);
+	_exit(0);
+}
+
+static void test_load_cycles(void)
+{
+	int cycles = 100, i, failed = 0, stop[2], rep[2], st;
+	long counts[3] = { -1, -1, -1 };
+	pid_t l;
+	double t0 = now();
+
+	if (pipe(stop) || pipe(rep))
+		die("pipe");
+	fcntl(stop[0], F_SETFL, O_NONBLOCK);
+	l = fork();
+	if (!l) {
+		close(stop[1]);
+		close(rep[0]);
+		lister(stop[0], rep[1]);
+	}
+	close(stop[0]);
+	close(rep[1]);
+	for (i = 0; i < cycles && !failed; i++) {
+		int err = module_loaded() ? 0 : load_module();
+
+		if (err) {
+			diag("cycle %d: load: %s", i, ename(err));
+			failed++;
+			break;
+		}
+		msleep(i % 7);
+		err = unload_module_retry();
+		if (err) {
+			diag("cycle %d: unload: %s", i, ename(err));
+			failed++;
+		}
+	}
+	close(stop[1]);
+	if (read(rep[0], counts, sizeof(counts)) != sizeof(counts))
+		counts[2] = -1;
+	waitpid(l, &st, 0);
+	close(rep[0]);
+	diag("%d load/unload cycles in %.1f s; lister: %ld opens, %ld ENOENT/ESRCH, %ld other errors",
+	     i, now() - t0, counts[0], counts[1], counts[2]);
+	ok(!failed && i == cycles,
+	   "%d load/unload cycles while another process lists and opens /proc/*/reap_zombie",
+	   cycles);
+	ok(counts[2] == 0 && counts[0] > 0,
+	   "every open of a racing lister succeeded or failed with ENOENT/ESRCH");
+}
+
+static void test_unload(void)
+{
+	struct stat st;
+	int err;
+
+	if (!module_loaded() && (err = load_module()))
+		diag("reload: %s", ename(err));
+	err = unload_module_retry();
+	ok(!err && !module_loaded(), "enabled=0 then rmmod unloads (%s)",
+	   ename(err));
+	ok(stat("/proc/self/" MODNAME, &st) < 0 && errno == ENOENT &&
+	   !dir_has("/proc/self", MODNAME),
+	   "after rmmod no /proc/<pid>/reap_zombie is left");
+}
+
+static void setup_cgroup(void)
+{
+	mkdir(CGROOT, 0755);
+	mount("cgroup2", CGROOT, "cgroup2", 0, NULL);
+	write_file(CGROOT "/cgroup.subtree_control", "+pids");
+	mkdir(CG, 0755);
+	if (access(CG "/pids.current", R_OK))
+		die("cgroup v2 pids controller");
+}
+
+#define T(name) { #name, test_##name }
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	T(load),	   T(presence),	      T(reap_one),
+	T(payloads),	   T(privilege),      T(not_zombie),
+	T(traced),	   T(live_thread),    T(reaped_meanwhile),
+	T(pid_namespace),  T(clone_exit_signal), T(race_waitpid),
+	T(parent_exits),   T(many),	      T(switch),
+	T(load_cycles),	   T(unload),
+};
+
+int main(int argc, char **argv)
+{
+	const char *only = getenv("RZ_ONLY");
+	unsigned int i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: rztest MODULE.ko\n");
+		return 2;
+	}
+	module_path = argv[1];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	prctl(PR_SET_NAME, "rztest");
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		die("PR_SET_CHILD_SUBREAPER");
+	signal(SIGUSR1, SIG_IGN);
+	setup_cgroup();
+	printf("TAP version 13\n");
+
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		/* RZ_ONLY=name,name: run just those (load and unload always) */
+		if (only && i && i + 1 < sizeof(tests) / sizeof(tests[0]) &&
+		    !strstr(only, tests[i].name))
+			continue;
+		tests[i].fn();
+	}
+
+	tap_plan_end();
+	return tap_failed ? 1 : 0;
+}

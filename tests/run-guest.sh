@@ -1,0 +1,56 @@
+#!/bin/bash
+# Build reap_zombie.ko and the guest tests for one kernel, boot the guest,
+# and judge the run: the guest's TAP plus host-side checks of the console.
+#   tests/run-guest.sh KVER
+# Prints TAP; writes "PASSED FAILED" to build/results/guest-KVER.counts.
+set -euo pipefail
+. "$(dirname "$0")/../scripts/common.sh"
+kver=$1
+out=$build/guest/$kver
+results=$build/results
+rm -rf "$out"
+mkdir -p "$out" "$results"
+
+ko=$("$top/scripts/build-module.sh" "$kver" "$out")
+gcc -O2 -Wall -static -pthread -o "$out/rztest" "$top/tests/guest/rztest.c"
+"$top/scripts/mkinitramfs.sh" "$out/initrd.gz" "$top/tests/guest/init" \
+	"$ko" "$out/rztest"
+
+t0=$(date +%s)
+set +e
+"$top/scripts/run-qemu.sh" "$cache/kernels/$kver/vmlinuz" "$out/initrd.gz" "$out" \
+	"${RZ_GUEST_TIMEOUT:-1500}"
+qrc=$?
+set -e
+secs=$(($(date +%s) - t0))
+
+echo "# kernel $kver: guest ran ${secs}s, qemu exit $qrc"
+sed -n 's/\r$//; /^\(ok\|not ok\|#\|1\.\.\|TAP\|Bail\)/p' "$out/tap.log"
+
+pass=$(grep -c '^ok ' "$out/tap.log" || true)
+fail=$(grep -c '^not ok ' "$out/tap.log" || true)
+host() { # host-side check: host PASS DESCRIPTION
+	if [ "$1" = 0 ]; then
+		echo "ok - host: $2"
+		pass=$((pass + 1))
+	else
+		echo "not ok - host: $2"
+		fail=$((fail + 1))
+	fi
+}
+grep -q '^# guest done' "$out/tap.log" && [ "$qrc" = 0 ]
+host $? "guest ran to the end and powered off (qemu exit $qrc, ${secs}s)"
+plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$out/tap.log" | tail -n1)
+[ -n "$plan" ] && [ "$plan" -gt 0 ] && [ "$plan" = "$(grep -cE '^(not )?ok ' "$out/tap.log")" ]
+host $? "guest TAP plan (${plan:-none}) matches the results"
+bad='BUG:|Oops|WARNING:|general protection|KASAN|UBSAN|list_del corruption|list_add corruption|Kernel panic|soft lockup|self-detected stall|blocked for more than|unreferenced object|zombie_carrier did not exit'
+if grep -aEn "$bad" "$out/console.log" >"$out/bad.log"; then
+	sed 's/^/# console: /' "$out/bad.log" | head -n 40
+	false
+fi
+host $? "kernel log free of BUG/Oops/WARNING/panic/corruption"
+last=$(grep -a 'reap_zombie: ' "$out/console.log" | tail -n1 || true)
+case "$last" in *"reap_zombie: unloaded"*) true ;; *) false ;; esac
+host $? "the boot ended with the module unloaded"
+
+echo "$pass $fail" >"$results/guest-$kver.counts"
