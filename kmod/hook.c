@@ -319,9 +319,9 @@ static bool rz_prune_one(struct dentry *root, const char *nr)
 }
 
 /*
- * Every process visible in this proc instance, in batches: the dentries
- * of processes that are gone fail pid_revalidate() and are never opened
- * again, so only live processes (zombies included) matter.
+ * Every task visible in this proc instance, in batches: the dentries of
+ * tasks that are gone fail pid_revalidate() and are never opened again, so
+ * only live tasks (zombies included) matter.
  */
 static void rz_prune_sb(struct super_block *sb, void *unsettled)
 {
@@ -340,7 +340,8 @@ static void rz_prune_sb(struct super_block *sb, void *unsettled)
 			if (!pid)
 				break;
 			nr = pid_nr_ns(pid, ns) + 1;
-			if (pid_has_task(pid, PIDTYPE_TGID))
+			/* /proc/<tid>/ of a thread is a directory too */
+			if (pid_has_task(pid, PIDTYPE_PID))
 				batch[n++] = get_pid(pid);
 		}
 		rcu_read_unlock();

@@ -1260,10 +1260,34 @@ static void test_many(void)
 	       n / t_one, n / t_many);
 }
 
+static void *idle_thread(void *arg)
+{
+	pause();
+	return NULL;
+}
+
 static void test_switch(void)
 {
+	char tpath[64];
 	struct stat st;
+	pthread_t th;
 	int fd, err;
+	pid_t tid;
+
+	/* /proc/<tid>/ of a non-leader thread has the file too: cache it */
+	pthread_create(&th, NULL, idle_thread, NULL);
+	for (tid = 0; !tid;) {
+		DIR *d = opendir("/proc/self/task");
+		struct dirent *e;
+
+		while (d && (e = readdir(d)))
+			if (atoi(e->d_name) > 0 && atoi(e->d_name) != getpid())
+				tid = atoi(e->d_name);
+		if (d)
+			closedir(d);
+	}
+	snprintf(tpath, sizeof(tpath), "/proc/%d/" MODNAME, tid);
+	ok(stat(tpath, &st) == 0, "/proc/<tid>/reap_zombie of a thread exists");
 
 	err = unload_module();
 	ok((err == EWOULDBLOCK || err == EAGAIN || err == EBUSY) && module_loaded(),
@@ -1275,6 +1299,10 @@ static void test_switch(void)
 	ok(stat("/proc/self/" MODNAME, &st) < 0 && errno == ENOENT &&
 	   !dir_has("/proc/self", MODNAME) && !dir_has("/proc/1", MODNAME),
 	   "enabled=0: the files are gone from lookup and readdir");
+	ok(stat(tpath, &st) < 0 && errno == ENOENT,
+	   "enabled=0: the cached /proc/<tid>/reap_zombie is gone too");
+	pthread_cancel(th);
+	pthread_join(th, NULL);
 	err = fd < 0 ? -1 : write_fd(fd, "1", 1);
 	ok(err == EBUSY, "a file opened before still answers (EBUSY for itself: %s)",
 	   ename(err));
