@@ -1,5 +1,6 @@
 #!/bin/bash
-# Style checks, as TAP: checkpatch (--no-tree) on every kmod/ source.
+# Style checks, as TAP: checkpatch (--no-tree) on every kmod/ source, and
+# the version stamped in dkms.conf.
 # checkpatch.pl comes from Debian's linux-source-6.1, cached.
 #   scripts/lint.sh   writes build/results/lint.counts
 set -uo pipefail
@@ -30,5 +31,13 @@ for f in "$top"/kmod/*.[ch]; do
 		fail=$((fail + 1))
 	fi
 done
+ver=$(cat "$top/VERSION")
+if grep -qx "PACKAGE_VERSION=\"$ver\"" "$top/dkms.conf"; then
+	echo "ok - dkms.conf PACKAGE_VERSION is VERSION ($ver)"
+	pass=$((pass + 1))
+else
+	echo "not ok - dkms.conf PACKAGE_VERSION is VERSION ($ver)"
+	fail=$((fail + 1))
+fi
 mkdir -p "$build/results"
 echo "$pass $fail" >"$build/results/lint.counts"
