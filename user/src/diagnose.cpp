@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "diagnose.hpp"
+
+#include <algorithm>
+#include <csignal>
+
+namespace rz
+{
+namespace
+{
+
+constexpr int stack_lines = 3; // how much of a kernel stack a sentence shows
+
+std::string who(const ProcessInfo &p)
+{
+	return std::to_string(p.pid) + " (" + p.stat.comm + ")";
+}
+
+std::string who(const TaskInfo &t)
+{
+	return std::to_string(t.tid) + " (" + t.stat.comm + ")";
+}
+
+std::string state_text(char state)
+{
+	return std::string(state_name(state)) + " (" + state + ")";
+}
+
+// " in WCHAN" when the kernel told us where it sleeps.
+std::string wchan_text(const std::string &wchan)
+{
+	if (wchan.empty() || wchan == "0")
+		return "";
+	return " in " + wchan;
+}
+
+// " (stack: a+0x1/0x2, b+0x3/0x4, ...)" from /proc/<pid>/stack lines such
+// as "[<0>] msleep+0x2d/0x40".
+std::string stack_text(const std::optional<std::string> &stack)
+{
+	if (!stack)
+		return "";
+	std::string_view s = *stack;
+	std::string out;
+	int n = 0;
+	bool more = false;
+	while (!s.empty()) {
+		auto nl = s.find('\n');
+		auto line = s.substr(0, nl);
+		s = nl == std::string_view::npos ? std::string_view{}
+						 : s.substr(nl + 1);
+		if (line.size() > 1 && line[0] == '[') {
+			auto close = line.find("] ");
+			if (close != std::string_view::npos)
+				line.remove_prefix(close + 2);
+		}
+		while (!line.empty() &&
+		       (line.back() == ' ' || line.back() == '\r'))
+			line.remove_suffix(1);
+		if (line.empty())
+			continue;
+		if (n == stack_lines) {
+			more = true;
+			break;
+		}
+		out += n++ ? ", " : "";
+		out += line;
+	}
+	if (!n)
+		return "";
+	return " (stack: " + out + (more ? ", ..." : "") + ")";
+}
+
+bool is_live(char state)
+{
+	return state != 'Z' && state != 'X' && state != 'x';
+}
+
+void add(Diagnosis &d, const char *code, std::string text)
+{
+	d.findings.push_back(Finding{code, std::move(text)});
+}
+
+// Live tasks of the zombie's thread group other than the leader.
+std::vector<const TaskInfo *> live_threads(const ProcessInfo &z)
+{
+	std::vector<const TaskInfo *> out;
+	for (const auto &t : z.tasks)
+		if (t.tid != z.pid && is_live(t.stat.state))
+			out.push_back(&t);
+	return out;
+}
+
+void check_parent(Diagnosis &d, const ProcessInfo &z, const ProcessInfo &p)
+{
+	const std::string par = "parent " + who(p);
+	const char st = p.stat.state;
+
+	if (st == 'D')
+		add(d, "parent-blocked-in-kernel",
+		    par + " is stuck in the kernel, " + state_text(st) +
+			wchan_text(p.wchan) + stack_text(p.stack) +
+			": it cannot wait for " + std::to_string(z.pid) +
+			" and killing it will not help");
+	else if (st == 'T')
+		add(d, "parent-stopped",
+		    par + " is stopped (T): it cannot wait for " +
+			std::to_string(z.pid) + " until SIGCONT lets it run");
+	else if (st == 't')
+		add(d, "parent-traced-stop",
+		    par + " is stopped by its tracer" +
+			(p.status.tracer_pid
+			     ? " " + std::to_string(p.status.tracer_pid)
+			     : std::string()) +
+			" (t): it cannot wait for " + std::to_string(z.pid) +
+			" until the tracer resumes it (SIGCONT does not)");
+	else if (st == 'Z')
+		add(d, "parent-zombie",
+		    par +
+			" has exited itself (Z) while other threads of it "
+			"live: it will never wait for " +
+			std::to_string(z.pid));
+	else
+		add(d, "parent-state",
+		    par + " is " + state_text(st) + wchan_text(p.wchan) +
+			" but has not waited for " + std::to_string(z.pid));
+
+	const auto &s = p.status;
+	if (mask_has(s.sig_blk, SIGCHLD))
+		add(d, "parent-blocks-sigchld",
+		    par + " blocks SIGCHLD, so it is not told that " +
+			std::to_string(z.pid) + " exited");
+	if (mask_has(s.sig_ign, SIGCHLD))
+		add(d, "parent-ignores-sigchld",
+		    par +
+			" ignores SIGCHLD, which makes the kernel reap "
+			"children at exit, so " +
+			std::to_string(z.pid) +
+			" died before it was set and stays until the "
+			"parent waits");
+	else if (mask_has(s.sig_cgt, SIGCHLD))
+		add(d, "parent-catches-sigchld",
+		    par + " catches SIGCHLD but has not waited for " +
+			std::to_string(z.pid) +
+			": it is busy or its handler does not reap");
+	else
+		add(d, "parent-default-sigchld",
+		    par + " leaves SIGCHLD at its default, so it learns of " +
+			std::to_string(z.pid) +
+			" only by calling wait(), which it has not done");
+	if (mask_has(s.sig_pnd | s.shd_pnd, SIGCHLD))
+		add(d, "parent-sigchld-pending",
+		    "SIGCHLD is pending for " + par +
+			": delivered but not yet handled");
+
+	if (!s.nspid.empty() ? s.nspid.front() == 1 : p.pid == 1)
+		add(d, "parent-is-init",
+		    par + " is PID 1, which inherits orphans and should wait "
+			  "for them: it is busy, or not a real init");
+	else if (s.nspid.size() > 1 && s.nspid.back() == 1)
+		add(d, "parent-is-namespace-init",
+		    par + " is the init (PID 1) of a pid namespace, which "
+			  "inherits the namespace's orphans: an init that does "
+			  "not wait() leaves them as zombies");
+}
+
+} // namespace
+
+std::string_view state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "in disk sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "stopped by its tracer";
+	case 'Z':
+		return "a zombie";
+	case 'X':
+	case 'x':
+		return "dead";
+	case 'I':
+		return "idle";
+	case 'P':
+		return "parked";
+	case 'W':
+		return "waking";
+	case 'K':
+		return "wakekill";
+	default:
+		return "in an unknown state";
+	}
+}
+
+std::string_view remedy_name(Remedy r)
+{
+	switch (r) {
+	case Remedy::Reap:
+		return "reap";
+	case Remedy::SendSigcont:
+		return "sigcont";
+	case Remedy::SendSigchld:
+		return "sigchld";
+	case Remedy::WaitForThreads:
+		return "wait-threads";
+	case Remedy::WaitForTracer:
+		return "wait-tracer";
+	case Remedy::Nothing:
+		return "nothing";
+	}
+	return "nothing";
+}
+
+Diagnosis diagnose(const ProcessInfo &z,
+		   const std::optional<ProcessInfo> &parent)
+{
+	Diagnosis d;
+	const std::string pid = std::to_string(z.pid);
+
+	if (z.stat.state != 'Z') {
+		add(d, "not-zombie",
+		    "pid " + who(z) + " is not a zombie, it is " +
+			state_text(z.stat.state) + ": use kill");
+		d.remedy = Remedy::Nothing;
+		d.advice = "nothing to reap; to end it, use kill: kill " + pid;
+		return d;
+	}
+
+	// Threads of the group that still run keep the leader unreapable.
+	auto live = live_threads(z);
+	long others = 0;
+	if (!z.tasks.empty())
+		others = static_cast<long>(live.size());
+	else if (z.stat.num_threads > 1 || z.status.threads > 1)
+		others = std::max(z.stat.num_threads, z.status.threads) - 1;
+	if (others > 0) {
+		std::string text = "zombie leader " + who(z) + " still has " +
+				   std::to_string(others) + " live thread" +
+				   (others == 1 ? "" : "s");
+		for (size_t i = 0; i < live.size(); i++)
+			text += (i ? ", " : ": ") + who(*live[i]) + " " +
+				state_text(live[i]->stat.state) +
+				wchan_text(live[i]->wchan);
+		add(d, "live-threads",
+		    text + "; the group is not reaped until " +
+			(others == 1 ? "it exits" : "they exit") +
+			" (reaping is refused with ENOTEMPTY)");
+		for (const auto *t : live)
+			if (t->stat.state == 'D')
+				add(d, "thread-blocked-in-kernel",
+				    "thread " + who(*t) + " of " + pid +
+					" is stuck in the kernel" +
+					wchan_text(t->wchan) +
+					stack_text(t->stack) +
+					": killing it will not help");
+	}
+
+	if (z.status.tracer_pid)
+		add(d, "traced",
+		    "pid " + who(z) + " is traced by " +
+			std::to_string(z.status.tracer_pid) +
+			": the tracer must wait for it or detach");
+
+	if (z.stat.exit_signal != SIGCHLD)
+		add(d, "exit-signal-not-sigchld",
+		    "pid " + who(z) + " exits with " +
+			(z.stat.exit_signal ? signal_name(z.stat.exit_signal)
+					    : std::string("no signal")) +
+			", not SIGCHLD: a plain wait() never sees it, only "
+			"waitpid() with __WALL or __WCLONE");
+
+	if (!parent) {
+		if (z.stat.ppid == 0)
+			add(d, "parent-outside-namespace",
+			    "the parent of " + who(z) +
+				" is outside this pid namespace (ppid 0)");
+		else
+			add(d, "parent-gone",
+			    "parent " + std::to_string(z.stat.ppid) + " of " +
+				who(z) + " is gone or unreadable");
+	} else {
+		check_parent(d, z, *parent);
+	}
+
+	// The remedy, most binding first.
+	const ProcessInfo *p = parent ? &*parent : nullptr;
+	const std::string ppid = p ? std::to_string(p->pid) : "";
+	if (others > 0) {
+		std::string threads;
+		if (live.empty()) {
+			threads = "the " + std::to_string(others) +
+				  " live thread" + (others == 1 ? "" : "s");
+		} else {
+			threads = live.size() == 1 ? "thread" : "threads";
+			for (size_t i = 0; i < live.size(); i++)
+				threads += (i ? ", " : " ") +
+					   std::to_string(live[i]->tid);
+		}
+		d.remedy = Remedy::WaitForThreads;
+		d.advice = "wait for " + threads + " of " + pid +
+			   " to exit, then run: zombiectl reap " + pid;
+	} else if (z.status.tracer_pid) {
+		const auto tr = std::to_string(z.status.tracer_pid);
+		d.remedy = Remedy::WaitForTracer;
+		d.advice = "let tracer " + tr + " wait for or detach from " +
+			   pid + " (or end it: kill " + tr +
+			   "), then run: zombiectl why " + pid;
+	} else if (p && p->stat.state == 'T') {
+		d.remedy = Remedy::SendSigcont;
+		d.advice = "send SIGCONT to " + ppid + ": kill -CONT " + ppid;
+	} else if (p && p->stat.state == 'S' &&
+		   mask_has(p->status.sig_cgt, SIGCHLD) &&
+		   !mask_has(p->status.sig_ign, SIGCHLD) &&
+		   !mask_has(p->status.sig_blk, SIGCHLD) &&
+		   !mask_has(p->status.sig_pnd | p->status.shd_pnd, SIGCHLD) &&
+		   z.stat.exit_signal == SIGCHLD) {
+		d.remedy = Remedy::SendSigchld;
+		d.advice = "send SIGCHLD to " + ppid +
+			   " in case it lost one: kill -CHLD " + ppid +
+			   "; if " + pid + " stays, run: zombiectl reap " + pid;
+	} else {
+		d.remedy = Remedy::Reap;
+		d.advice = "run: zombiectl reap " + pid;
+	}
+	return d;
+}
+
+} // namespace rz

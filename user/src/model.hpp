@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+// What the tool knows of a process, gathered from /proc by reader.cpp and
+// consumed by the pure decisions (validate.cpp, diagnose.cpp) and output.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "procfs.hpp"
+
+namespace rz
+{
+
+// One task of a thread group (/proc/<pid>/task/<tid>/).
+struct TaskInfo {
+	int tid = 0;
+	Stat stat;
+	std::string wchan;		  // "" when unknown, "0" when running
+	std::optional<std::string> stack; // kernel stack, readable by root only
+};
+
+struct ProcessInfo {
+	int pid = 0; // as seen in the proc root the tool reads
+	Stat stat;
+	Status status;
+	std::optional<std::string> cgroup; // v2 path, e.g. "/app"
+	std::string wchan;
+	std::optional<std::string> stack;
+	std::optional<double> exec_start_ms; // se.exec_start of .../sched
+	std::vector<TaskInfo> tasks; // every task/<tid>, leader included
+};
+
+} // namespace rz

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "validate.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace rz
+{
+
+std::string state_word(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "in uninterruptible sleep (D)";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "stopped by its tracer";
+	case 'Z':
+		return "a zombie";
+	case 'X':
+		return "dead";
+	case 'I':
+		return "an idle kernel thread";
+	default:
+		return std::string("in state ") + state;
+	}
+}
+
+std::optional<double> zombie_age(const ProcessInfo &p, const ReapEnv &env,
+				 bool *estimated)
+{
+	*estimated = false;
+	if (p.exec_start_ms && env.now_ms > 0)
+		return std::max(0.0, (env.now_ms - *p.exec_start_ms) / 1000.0);
+	if (env.uptime_s > 0 && env.clk_tck > 0) {
+		*estimated = true;
+		double started = static_cast<double>(p.stat.starttime) /
+				 static_cast<double>(env.clk_tck);
+		return std::max(0.0, env.uptime_s - started);
+	}
+	return std::nullopt;
+}
+
+Verdict validate(const ProcessInfo &p, const ReapEnv &env)
+{
+	Verdict v;
+	const std::string who =
+	    "pid " + std::to_string(p.pid) + " (" + p.stat.comm + ")";
+
+	if (p.status.tgid != p.stat.pid) {
+		v.reason = who + " is a thread of process " +
+			   std::to_string(p.status.tgid) +
+			   ", not a process: name its process";
+		return v;
+	}
+	if (p.pid == env.self_pid) {
+		v.reason = who + " is zombiectl itself";
+		return v;
+	}
+	if (p.stat.state != 'Z') {
+		v.reason = who + " is not a zombie, it is " +
+			   state_word(p.stat.state) +
+			   (p.stat.flags & 0x00200000 /* PF_KTHREAD */
+				? ": it is a kernel thread"
+				: ": use kill");
+		return v;
+	}
+	if (p.status.threads > 1) {
+		v.reason = who + " is a zombie leader with " +
+			   std::to_string(p.status.threads - 1) +
+			   " live thread(s): they must exit first (see "
+			   "zombiectl why " +
+			   std::to_string(p.pid) + ")";
+		return v;
+	}
+	if (p.status.tracer_pid) {
+		v.reason = who + " is traced by pid " +
+			   std::to_string(p.status.tracer_pid) +
+			   ": its tracer must wait for it or detach";
+		return v;
+	}
+	if (!env.module_present) {
+		v.reason = who + ": /proc/" + std::to_string(p.pid) +
+			   "/reap_zombie is missing: load the module (modprobe "
+			   "reap_zombie) or enable it";
+		return v;
+	}
+	if (!env.privileged) {
+		v.reason = who + ": reaping needs CAP_SYS_ADMIN: run as root";
+		return v;
+	}
+	v.age_s = zombie_age(p, env, &v.age_estimated);
+	if (!env.force && v.age_s && *v.age_s < env.grace_s) {
+		char buf[160];
+		std::snprintf(
+		    buf, sizeof(buf),
+		    " died %s%.1f s ago, less than the grace period of %g s: "
+		    "its parent may still reap it (use --force)",
+		    v.age_estimated ? "at most " : "", *v.age_s, env.grace_s);
+		v.reason = who + buf;
+		return v;
+	}
+	v.ok = true;
+	return v;
+}
+
+} // namespace rz

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+// Fixture proc trees written to a temporary directory.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+
+namespace rz::test
+{
+
+// A stat line with the fields the tool reads; the rest zero.
+inline std::string stat_text(int pid, const std::string &comm, char state,
+			     int ppid, long threads = 1, int exit_code = 0,
+			     unsigned long long start = 100,
+			     int exit_signal = 17, unsigned long flags = 0)
+{
+	std::string s = std::to_string(pid) + " (" + comm + ") " + state + " " +
+			std::to_string(ppid) + " " + std::to_string(ppid) +
+			" 1 0 -1 " + std::to_string(flags);
+	for (int f = 10; f <= 52; f++) {
+		if (f == 20)
+			s += " " + std::to_string(threads);
+		else if (f == 22)
+			s += " " + std::to_string(start);
+		else if (f == 38)
+			s += " " + std::to_string(exit_signal);
+		else if (f == 52)
+			s += " " + std::to_string(exit_code);
+		else
+			s += " 0";
+	}
+	return s + "\n";
+}
+
+inline std::string status_text(int tgid, int ppid, int tracer = 0,
+			       long threads = 1, const std::string &blk = "0",
+			       const std::string &ign = "0",
+			       const std::string &cgt = "0",
+			       const std::string &nspid = "")
+{
+	auto hex = [](const std::string &v) {
+		return std::string(16 - v.size(), '0') + v;
+	};
+	return "Name:\tx\nTgid:\t" + std::to_string(tgid) + "\nPid:\t" +
+	       std::to_string(tgid) + "\nPPid:\t" + std::to_string(ppid) +
+	       "\nTracerPid:\t" + std::to_string(tracer) + "\nNSpid:\t" +
+	       (nspid.empty() ? std::to_string(tgid) : nspid) + "\nThreads:\t" +
+	       std::to_string(threads) + "\nSigPnd:\t" + hex("0") +
+	       "\nShdPnd:\t" + hex("0") + "\nSigBlk:\t" + hex(blk) +
+	       "\nSigIgn:\t" + hex(ign) + "\nSigCgt:\t" + hex(cgt) + "\n";
+}
+
+class ProcTree
+{
+public:
+	ProcTree()
+	{
+		char tmpl[] = "/tmp/zombiectl-test-XXXXXX";
+		root_ = ::mkdtemp(tmpl);
+		write("proc/sys/kernel/pid_max", "32768\n");
+		write("proc/loadavg", "0.00 0.00 0.00 1/120 300\n");
+		write("proc/uptime", "1000.00 1900.00\n");
+		std::filesystem::create_directories(root_ + "/sys");
+	}
+	~ProcTree() { std::filesystem::remove_all(root_); }
+	ProcTree(const ProcTree &) = delete;
+	ProcTree &operator=(const ProcTree &) = delete;
+
+	void write(const std::string &rel, const std::string &text) const
+	{
+		auto path = std::filesystem::path(root_) / rel;
+		std::filesystem::create_directories(path.parent_path());
+		std::ofstream(path) << text;
+	}
+
+	// A process directory; with_file adds reap_zombie (module loaded).
+	void process(int pid, const std::string &stat,
+		     const std::string &status, bool with_file = true,
+		     const std::string &cgroup = "0::/\n")
+	{
+		auto d = "proc/" + std::to_string(pid) + "/";
+		write(d + "stat", stat);
+		write(d + "status", status);
+		write(d + "cgroup", cgroup);
+		write(d + "wchan", "0");
+		write(d + "task/" + std::to_string(pid) + "/stat", stat);
+		if (with_file)
+			write(d + "reap_zombie", "");
+	}
+
+	std::string proc() const { return root_ + "/proc"; }
+	std::string sys() const { return root_ + "/sys"; }
+
+private:
+	std::string root_;
+};
+
+} // namespace rz::test

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <doctest/doctest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "fixture.hpp"
+#include "json.hpp"
+
+using namespace rz;
+using namespace rz::test;
+
+namespace
+{
+
+struct Ran {
+	int rc;
+	std::string out, err;
+};
+
+Ran zombiectl(const ProcTree &t, std::vector<std::string> args)
+{
+	std::vector<std::string> all = {"zombiectl", "--proc", t.proc(),
+					"--sys", t.sys()};
+	all.insert(all.end(), args.begin(), args.end());
+	std::vector<const char *> argv;
+	for (auto &a : all)
+		argv.push_back(a.c_str());
+	std::ostringstream out, err;
+	int rc = run(static_cast<int>(argv.size()), argv.data(), out, err);
+	return {rc, out.str(), err.str()};
+}
+
+// Strict enough JSON syntax check: returns true when @s is one value.
+struct JsonCheck {
+	const std::string &s;
+	size_t i = 0;
+	void ws()
+	{
+		while (i < s.size() && (s[i] == ' ' || s[i] == '\n'))
+			i++;
+	}
+	bool lit(const char *l)
+	{
+		std::string w(l);
+		if (s.compare(i, w.size(), w))
+			return false;
+		i += w.size();
+		return true;
+	}
+	bool str()
+	{
+		if (s[i++] != '"')
+			return false;
+		while (i < s.size() && s[i] != '"') {
+			if (static_cast<unsigned char>(s[i]) < 0x20)
+				return false;
+			i += s[i] == '\\' ? 2 : 1;
+		}
+		return i++ < s.size();
+	}
+	bool num()
+	{
+		size_t st = i;
+		if (s[i] == '-')
+			i++;
+		while (i < s.size() && (isdigit(s[i]) || s[i] == '.'))
+			i++;
+		return i > st;
+	}
+	bool value()
+	{
+		ws();
+		if (i >= s.size())
+			return false;
+		bool ok;
+		if (s[i] == '{') {
+			i++;
+			ws();
+			if (s[i] == '}')
+				return ++i;
+			do {
+				ws();
+				if (!str())
+					return false;
+				ws();
+				if (s[i++] != ':' || !value())
+					return false;
+				ws();
+			} while (s[i] == ',' && ++i);
+			ok = s[i++] == '}';
+		} else if (s[i] == '[') {
+			i++;
+			ws();
+			if (s[i] == ']')
+				return ++i;
+			do {
+				if (!value())
+					return false;
+				ws();
+			} while (s[i] == ',' && ++i);
+			ok = s[i++] == ']';
+		} else if (s[i] == '"') {
+			ok = str();
+		} else if (s[i] == 't' || s[i] == 'f' || s[i] == 'n') {
+			ok = lit("true") || lit("false") || lit("null");
+		} else {
+			ok = num();
+		}
+		return ok;
+	}
+	bool whole()
+	{
+		bool ok = value();
+		ws();
+		return ok && i == s.size();
+	}
+};
+
+bool valid_json(const std::string &s)
+{
+	return JsonCheck{s}.whole();
+}
+
+// Parent 7 (sh) sleeping with zombie 42 (exit 42) and a live child 43.
+void seed(ProcTree &t, bool module = true)
+{
+	t.process(7, stat_text(7, "sh", 'S', 1), status_text(7, 1), module,
+		  "0::/app\n");
+	t.process(42, stat_text(42, "worker", 'Z', 7, 1, 42 << 8),
+		  status_text(42, 7), module);
+	t.process(43, stat_text(43, "busy", 'R', 7), status_text(43, 7), module,
+		  "0::/app\n");
+	t.write("sys/fs/cgroup/app/pids.current", "3\n");
+	t.write("sys/fs/cgroup/app/pids.max", "3\n");
+}
+
+} // namespace
+
+TEST_SUITE("json")
+{
+	TEST_CASE("writer escapes and nests")
+	{
+		Json j;
+		j.begin_object()
+		    .value("s", "a\"b\\c\nd\x01")
+		    .value("n", 42)
+		    .value("b", true)
+		    .null("z")
+		    .begin_array("a")
+		    .begin_object()
+		    .value("x", 1.5)
+		    .end_object()
+		    .end_array()
+		    .end_object();
+		CHECK(j.str() ==
+		      "{\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"n\":42,\"b\":true,"
+		      "\"z\":null,\"a\":[{\"x\":1.500}]}\n");
+		CHECK(valid_json(j.str()));
+		CHECK_FALSE(valid_json("{\"a\":}"));
+		CHECK_FALSE(valid_json("{\"a\":1"));
+	}
+}
+
+TEST_SUITE("cli")
+{
+	TEST_CASE("list, as a table and as JSON")
+	{
+		ProcTree t;
+		seed(t);
+		auto r = zombiectl(t, {"list"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("\n42   worker  7     sh      S      exit 42") != std::string::npos);
+		CHECK(r.out.find("exit 42") != std::string::npos);
+		CHECK(r.out.find("1 zombie of pid 7 (sh, sleeping)") !=
+		      std::string::npos);
+		CHECK(r.out.find("pids in use: 120 of pid_max 32768") !=
+		      std::string::npos);
+		CHECK(r.out.find("cgroup /app: pids.current 3, pids.max 3") !=
+		      std::string::npos);
+		CHECK(r.out.find("busy") == std::string::npos);
+
+		r = zombiectl(t, {"list", "-J"});
+		CHECK(r.rc == 0);
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"pid\":42,\"comm\":\"worker\",\"ppid\":7") !=
+		      std::string::npos);
+		CHECK(r.out.find("\"exit_code\":10752,\"exit\":\"exit 42\"") !=
+		      std::string::npos);
+		CHECK(r.out.find("\"cgroup\":\"/app\"") != std::string::npos);
+		CHECK(r.out.find("\"pid_max\":32768,\"pids_in_use\":120") !=
+		      std::string::npos);
+
+		r = zombiectl(t, {"list", "--parent", "99"});
+		CHECK(r.out.find("no zombies") != std::string::npos);
+	}
+	TEST_CASE("reap validates before it writes")
+	{
+		ProcTree t;
+		seed(t);
+		auto r = zombiectl(t, {"reap", "43"});
+		CHECK(r.rc == 1);
+		CHECK(r.err == "zombiectl: pid 43 (busy) is not a zombie, it "
+			       "is running: use kill\n");
+		r = zombiectl(t, {"reap", "4343"});
+		CHECK(r.rc == 1);
+		CHECK(r.err == "zombiectl: pid 4343 does not exist\n");
+		for (auto bad : {"0", "abc", "99999999999", "42:"}) {
+			CAPTURE(bad);
+			r = zombiectl(t, {"reap", bad});
+			CHECK(r.rc == 1);
+			CHECK(r.err.find("is not") != std::string::npos);
+		}
+		for (auto args : {std::vector<std::string>{"reap", "--", "-5"},
+				  std::vector<std::string>{"reap", "-5"}}) {
+			r = zombiectl(t, args);
+			CHECK(r.rc == 1);
+			CHECK(r.err == "zombiectl: '-5' is not a process id (a "
+				       "positive number)\n");
+		}
+	}
+	TEST_CASE("reap --dry-run, JSON, and partial results")
+	{
+		ProcTree t;
+		seed(t);
+		// the fixture zombie started at tick 100, uptime 1000 s: old
+		auto r = zombiectl(t, {"reap", "--dry-run", "-J", "42"});
+		INFO(r.err);
+		CHECK(r.rc == 0);
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"outcome\":\"dry-run\"") !=
+		      std::string::npos);
+		CHECK(r.out.find("\"exit\":\"exit 42\"") != std::string::npos);
+
+		r = zombiectl(t, {"reap", "--dry-run", "-J", "42", "43"});
+		CHECK(r.rc == 64);
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"outcome\":\"refused\"") !=
+		      std::string::npos);
+
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("pid 42 (worker) would be reaped: exit 42") !=
+		      std::string::npos);
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "43"});
+		CHECK(r.rc == 1);
+		CHECK(r.err.find("no zombies among the children of pid 43") !=
+		      std::string::npos);
+	}
+	TEST_CASE("reap without the module says how to load it")
+	{
+		ProcTree t;
+		seed(t, false);
+		auto r = zombiectl(t, {"reap", "--dry-run", "42"});
+		CHECK(r.rc == 1);
+		CHECK(r.err.find("modprobe reap_zombie") != std::string::npos);
+	}
+	TEST_CASE("usage errors exit 2, help and version 0")
+	{
+		ProcTree t;
+		CHECK(zombiectl(t, {}).rc == 2);
+		CHECK(zombiectl(t, {"frobnicate"}).rc == 2);
+		CHECK(zombiectl(t, {"reap"}).rc == 2);
+		CHECK(zombiectl(t, {"reap", "1", "--all"}).rc == 2);
+		CHECK(zombiectl(t, {"reap", "--grace", "-1", "1"}).rc == 2);
+		CHECK(zombiectl(t, {"list", "--parent", "0"}).rc == 2);
+		auto r = zombiectl(t, {"--help"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("reap") != std::string::npos);
+		r = zombiectl(t, {"reap", "--help"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("--children-of") != std::string::npos);
+		CHECK(r.out.find("Examples:") != std::string::npos);
+		r = zombiectl(t, {"--version"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("zombiectl ") == 0);
+	}
+	TEST_CASE("status without the module")
+	{
+		ProcTree t;
+		auto r = zombiectl(t, {"status"});
+		CHECK(r.rc == 1);
+		CHECK(r.out.find("not loaded") != std::string::npos);
+		t.write("sys/module/reap_zombie/version", "0.1.0\n");
+		t.write("sys/module/reap_zombie/parameters/enabled", "Y\n");
+		t.process(5, stat_text(5, "zombie_reaper", 'S', 2),
+			  status_text(5, 2));
+		r = zombiectl(t, {"status", "-J"});
+		CHECK(r.rc == 0);
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"loaded\":true,\"version\":\"0.1.0\","
+				 "\"enabled\":true,\"reaper_pid\":5") !=
+		      std::string::npos);
+	}
+	TEST_CASE("why explains, as text and JSON")
+	{
+		ProcTree t;
+		seed(t);
+		auto r = zombiectl(t, {"why", "42"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("pid 42 (worker) is a zombie: exit 42") == 0);
+		CHECK(r.out.find("what would help:") != std::string::npos);
+		r = zombiectl(t, {"why", "-J", "42"});
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"remedy\":") != std::string::npos);
+		r = zombiectl(t, {"why", "4343"});
+		CHECK(r.rc == 1);
+	}
+}
