@@ -6,6 +6,7 @@ rm -rf "$build/results"
 mkdir -p "$build/results"
 kver=$("$top/scripts/setup.sh") || die "setup failed"
 "$top/scripts/lint.sh" || echo "0 1" >"$build/results/lint.counts"
+"$top/tests/run-unit.sh" || echo "0 1" >"$build/results/unit.counts"
 "$top/tests/run-guest.sh" "$kver" || echo "0 1" >"$build/results/guest-$kver.counts"
 
 pass=0 fail=0

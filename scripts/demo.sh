@@ -7,7 +7,8 @@ out=$build/demo
 mkdir -p "$out"
 ko=$("$top/scripts/build-module.sh" "$kver" "$out")
 gcc -O2 -Wall -static -o "$out/stuck-parent" "$top/tests/guest/stuck-parent.c"
-RZ_EXTRA_BIN="$out/stuck-parent" "$top/scripts/mkinitramfs.sh" "$out/initrd.gz" \
+make -s -C "$top/user" build/zombiectl
+RZ_EXTRA_BIN="$out/stuck-parent $top/user/build/zombiectl" "$top/scripts/mkinitramfs.sh" "$out/initrd.gz" \
 	"$top/tests/guest/init" "$ko" "$top/tests/guest/demo.sh"
 log "booting Debian $kver under QEMU (TCG, a few seconds)..."
 RZ_APPEND=quiet "$top/scripts/run-qemu.sh" "$cache/kernels/$kver/vmlinuz" "$out/initrd.gz" "$out" 300 ||

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Style checks, as TAP: checkpatch (--no-tree) on every kmod/ source, and
-# the version stamped in dkms.conf.
+# Style checks, as TAP: checkpatch (--no-tree) on every kmod/ source,
+# clang-format on user/, and the version stamped in dkms.conf.
 # checkpatch.pl comes from Debian's linux-source-6.1, cached.
 #   scripts/lint.sh   writes build/results/lint.counts
 set -uo pipefail
@@ -28,6 +28,16 @@ for f in "$top"/kmod/*.[ch]; do
 	else
 		echo "not ok - checkpatch --strict: kmod/$(basename "$f")"
 		printf '%s\n' "$out" | sed 's/^/# /'
+		fail=$((fail + 1))
+	fi
+done
+for f in "$top"/user/src/*.[ch]pp "$top"/user/tests/*.[ch]pp; do
+	rel=${f#"$top"/}
+	if clang-format --dry-run --Werror --style=file:"$top/user/.clang-format" "$f" >/dev/null 2>&1; then
+		echo "ok - clang-format: $rel"
+		pass=$((pass + 1))
+	else
+		echo "not ok - clang-format: $rel (run: make -C user format)"
 		fail=$((fail + 1))
 	fi
 done

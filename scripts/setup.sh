@@ -18,7 +18,8 @@ kpkg=$(apt-cache depends "$meta" 2>/dev/null |
 [ -n "$kpkg" ] || die "cannot resolve $meta to a kernel package"
 kver=${kpkg#linux-image-}
 
-pkgs=(qemu-system-x86 busybox-static cpio gzip gcc make libc6-dev
+pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev
+	libcli11-dev doctest-dev clang-format
 	"linux-headers-$kver")
 missing=()
 for p in "${pkgs[@]}"; do

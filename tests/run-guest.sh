@@ -13,7 +13,10 @@ mkdir -p "$out" "$results"
 
 ko=$("$top/scripts/build-module.sh" "$kver" "$out")
 gcc -O2 -Wall -static -pthread -o "$out/rztest" "$top/tests/guest/rztest.c"
-"$top/scripts/mkinitramfs.sh" "$out/initrd.gz" "$top/tests/guest/init" \
+make -s -C "$top/user" build/zombiectl >"$out/zombiectl-build.log" 2>&1 ||
+	{ cat "$out/zombiectl-build.log" >&2; die "zombiectl build failed"; }
+RZ_EXTRA_BIN="$top/user/build/zombiectl" \
+	"$top/scripts/mkinitramfs.sh" "$out/initrd.gz" "$top/tests/guest/init" \
 	"$ko" "$out/rztest"
 
 t0=$(date +%s)

@@ -19,10 +19,13 @@ run "insmod $ko"
 run "dmesg | grep reap_zombie: | tail -n 1"
 run "ls -l /proc/$parent/reap_zombie"
 
-say "Reap the zombies in place"
-for z in $(cat /tmp/pids); do
-	run "echo 1 > /proc/$z/reap_zombie"
-done
+say "zombiectl: what is stuck, and why"
+run "zombiectl list"
+run "zombiectl why $(head -n 1 /tmp/pids)"
+
+say "Reap them in place"
+run "zombiectl reap $(head -n 1 /tmp/pids)"
+run "zombiectl reap --force --children-of $parent"
 run "dmesg | grep 'reap_zombie: reaped' | tail -n 3"
 run "ps -o pid,ppid,stat,comm | awk 'NR==1 || \$3 ~ /^Z/ || \$1 == $parent'"
 echo "The parent is untouched; its zombies are gone."
@@ -38,13 +41,14 @@ parent=$!
 sleep 1
 run "cat /sys/fs/cgroup/app/pids.current /sys/fs/cgroup/app/pids.max"
 run "sh -c 'echo \$\$ >/sys/fs/cgroup/app/cgroup.procs; /bin/true && echo started' || echo 'fork failed'"
+run "zombiectl list --parent $parent"
+say "Reap them with the proc file itself"
 for z in $(cat /tmp/pids2); do
-	echo 1 >/proc/"$z"/reap_zombie
+	run "echo 1 > /proc/$z/reap_zombie"
 done
-say "After reaping its $(wc -l </tmp/pids2) zombies"
 run "cat /sys/fs/cgroup/app/pids.current"
 run "sh -c 'echo \$\$ >/sys/fs/cgroup/app/cgroup.procs; /bin/true && echo started'"
 
 say "Unload"
 kill -9 "$parent" 2>/dev/null
-run "echo 0 > /sys/module/reap_zombie/parameters/enabled && rmmod reap_zombie && echo unloaded"
+run "zombiectl unload"
