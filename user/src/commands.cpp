@@ -258,7 +258,7 @@ int cmd_list(const Options &o, std::ostream &out, std::ostream &err)
 		for (auto &[pid, r] : parents)
 			out << r.count << " zombie" << (r.count > 1 ? "s" : "")
 			    << " of pid " << pid << " (" << r.comm << ", "
-			    << state_word(r.state) << ")\n";
+			    << state_name(r.state) << ")\n";
 	}
 	if (pid_max && in_use)
 		out << "pids in use: " << *in_use << " of pid_max " << *pid_max
@@ -571,7 +571,7 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 		return EXIT_OK;
 	}
 	out << "pid " << info->pid << " (" << info->stat.comm << ") is "
-	    << state_word(info->stat.state);
+	    << state_name(info->stat.state);
 	if (info->stat.state == 'Z') {
 		out << ": " << exit_text(info->stat);
 		if (age) {

@@ -166,37 +166,6 @@ void check_parent(Diagnosis &d, const ProcessInfo &z, const ProcessInfo &p)
 
 } // namespace
 
-std::string_view state_name(char state)
-{
-	switch (state) {
-	case 'R':
-		return "running";
-	case 'S':
-		return "sleeping";
-	case 'D':
-		return "in disk sleep";
-	case 'T':
-		return "stopped";
-	case 't':
-		return "stopped by its tracer";
-	case 'Z':
-		return "a zombie";
-	case 'X':
-	case 'x':
-		return "dead";
-	case 'I':
-		return "idle";
-	case 'P':
-		return "parked";
-	case 'W':
-		return "waking";
-	case 'K':
-		return "wakekill";
-	default:
-		return "in an unknown state";
-	}
-}
-
 std::string_view remedy_name(Remedy r)
 {
 	switch (r) {

@@ -43,7 +43,4 @@ Diagnosis diagnose(const ProcessInfo &zombie,
 // "reap", "sigcont", "sigchld", "wait-threads", "wait-tracer", "nothing".
 std::string_view remedy_name(Remedy r);
 
-// A task state as people read it: 'D' -> "in disk sleep".
-std::string_view state_name(char state);
-
 } // namespace rz

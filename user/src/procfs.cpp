@@ -230,6 +230,37 @@ std::optional<double> parse_sched_exec_start(std::string_view text)
 	return v;
 }
 
+std::string_view state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "in disk sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "stopped by its tracer";
+	case 'Z':
+		return "a zombie";
+	case 'X':
+	case 'x':
+		return "dead";
+	case 'I':
+		return "idle";
+	case 'P':
+		return "parked";
+	case 'W':
+		return "waking";
+	case 'K':
+		return "wakekill";
+	default:
+		return "in an unknown state";
+	}
+}
+
 std::string describe_wait_status(int status)
 {
 	int sig = status & 0x7f;

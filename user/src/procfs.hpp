@@ -59,6 +59,9 @@ std::optional<std::string> parse_cgroup_v2(std::string_view text);
 // se.exec_start (milliseconds of the scheduler clock) of /proc/<pid>/sched.
 std::optional<double> parse_sched_exec_start(std::string_view text);
 
+// A task state letter as people read it: 'D' -> "in disk sleep".
+std::string_view state_name(char state);
+
 // A raw wait status as people read it: "exit 42",
 // "killed by SIGKILL (core dumped)".
 std::string describe_wait_status(int status);

@@ -7,30 +7,6 @@
 namespace rz
 {
 
-std::string state_word(char state)
-{
-	switch (state) {
-	case 'R':
-		return "running";
-	case 'S':
-		return "sleeping";
-	case 'D':
-		return "in uninterruptible sleep (D)";
-	case 'T':
-		return "stopped";
-	case 't':
-		return "stopped by its tracer";
-	case 'Z':
-		return "a zombie";
-	case 'X':
-		return "dead";
-	case 'I':
-		return "an idle kernel thread";
-	default:
-		return std::string("in state ") + state;
-	}
-}
-
 std::optional<double> zombie_age(const ProcessInfo &p, const ReapEnv &env,
 				 bool *estimated)
 {
@@ -64,7 +40,7 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env)
 	}
 	if (p.stat.state != 'Z') {
 		v.reason = who + " is not a zombie, it is " +
-			   state_word(p.stat.state) +
+			   std::string(state_name(p.stat.state)) +
 			   (p.stat.flags & 0x00200000 /* PF_KTHREAD */
 				? ": it is a kernel thread"
 				: ": use kill");

@@ -33,8 +33,6 @@ struct Verdict {
 std::optional<double> zombie_age(const ProcessInfo &p, const ReapEnv &env,
 				 bool *estimated);
 
-std::string state_word(char state); // 'S' -> "sleeping"
-
 Verdict validate(const ProcessInfo &p, const ReapEnv &env);
 
 } // namespace rz

@@ -172,7 +172,9 @@ TEST_SUITE("cli")
 		seed(t);
 		auto r = zombiectl(t, {"list"});
 		CHECK(r.rc == 0);
-		CHECK(r.out.find("\n42   worker  7     sh      S      exit 42") != std::string::npos);
+		CHECK(
+		    r.out.find("\n42   worker  7     sh      S      exit 42") !=
+		    std::string::npos);
 		CHECK(r.out.find("exit 42") != std::string::npos);
 		CHECK(r.out.find("1 zombie of pid 7 (sh, sleeping)") !=
 		      std::string::npos);

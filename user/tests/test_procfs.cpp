@@ -159,6 +159,13 @@ TEST_SUITE("misc")
 		CHECK_FALSE(parse_sched_exec_start("se.vruntime : 1\n"));
 		CHECK_FALSE(parse_sched_exec_start("se.exec_start : abc\n"));
 	}
+	TEST_CASE("state names")
+	{
+		CHECK(state_name('D') == "in disk sleep");
+		CHECK(state_name('T') == "stopped");
+		CHECK(state_name('R') == "running");
+		CHECK(state_name('?') == "in an unknown state");
+	}
 	TEST_CASE("wait status")
 	{
 		CHECK(describe_wait_status(0) == "exit 0");

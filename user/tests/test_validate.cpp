@@ -111,10 +111,4 @@ TEST_SUITE("validate")
 		e.uptime_s = 100;
 		CHECK(validate(p, e).ok);
 	}
-	TEST_CASE("state words")
-	{
-		CHECK(state_word('D') == "in uninterruptible sleep (D)");
-		CHECK(state_word('T') == "stopped");
-		CHECK(state_word('R') == "running");
-	}
 }
