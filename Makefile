@@ -1,11 +1,22 @@
 # reap-zombie: top-level build.
-#   make check   install what is needed, build, run every test (QEMU)
-#   make demo    build everything and show a zombie reaped in a QEMU guest
-#   make kmod    build kmod/reap_zombie.ko for KDIR (default: running kernel)
-#   make user    build user/build/zombiectl (static)
-KDIR ?= /lib/modules/$(shell uname -r)/build
+#   make check        install what is needed, build, run every test (QEMU)
+#   make demo         build everything and show zombies reaped in a QEMU guest
+#   make kmod         build kmod/reap_zombie.ko for KDIR (default: running kernel)
+#   make user         build user/build/zombiectl (static)
+#   make install      zombiectl, man pages, modprobe rule, module (modules_install)
+#   make dkms-install the module through DKMS instead (dkms-add, dkms-build first)
+#   make deb          Debian packages reap-zombie-dkms and zombiectl in build/deb
+#   make lint         checkpatch on kmod/, clang-format on user/
+VERSION := $(shell cat VERSION)
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
 
-.PHONY: all kmod user check demo setup clean
+.PHONY: all kmod user check demo setup lint clean install uninstall \
+	install-user install-kmod install-dkms-source uninstall-user \
+	dkms-add dkms-build dkms-install dkms-remove deb
 
 all: kmod user
 
@@ -23,6 +34,56 @@ check:
 
 demo:
 	scripts/demo.sh
+
+lint:
+	scripts/lint.sh
+
+install: install-user install-kmod
+
+install-user: user
+	install -D -m 755 user/build/zombiectl $(DESTDIR)$(PREFIX)/sbin/zombiectl
+	install -D -m 644 man/zombiectl.8 $(DESTDIR)$(PREFIX)/share/man/man8/zombiectl.8
+	install -D -m 644 man/reap_zombie.4 $(DESTDIR)$(PREFIX)/share/man/man4/reap_zombie.4
+	install -D -m 644 modprobe/reap_zombie.conf $(DESTDIR)/etc/modprobe.d/reap_zombie.conf
+
+install-kmod: kmod
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates modules_install
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+# What DKMS builds from: dkms.conf, kmod/ and the version, nothing else.
+install-dkms-source:
+	install -D -m 644 dkms.conf $(DKMS_SRC)/dkms.conf
+	install -D -m 644 VERSION $(DKMS_SRC)/VERSION
+	install -d $(DKMS_SRC)/kmod
+	install -m 644 kmod/Kbuild kmod/Makefile kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
+	rm -f $(DKMS_SRC)/kmod/*.mod.c
+
+uninstall: uninstall-user
+	rm -f /lib/modules/$(KVER)/updates/reap_zombie.ko
+	depmod -a $(KVER)
+
+uninstall-user:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/zombiectl \
+		$(DESTDIR)$(PREFIX)/share/man/man8/zombiectl.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man4/reap_zombie.4 \
+		$(DESTDIR)/etc/modprobe.d/reap_zombie.conf
+
+dkms-add: install-dkms-source
+	dkms add -m reap-zombie -v $(VERSION)
+
+dkms-build:
+	dkms build -m reap-zombie -v $(VERSION) -k $(KVER)
+
+dkms-install:
+	dkms install -m reap-zombie -v $(VERSION) -k $(KVER)
+
+dkms-remove:
+	-dkms remove -m reap-zombie -v $(VERSION) --all
+	rm -rf /usr/src/reap-zombie-$(VERSION)
+
+deb:
+	scripts/deb.sh
 
 clean:
 	-$(MAKE) -C kmod KDIR=$(KDIR) clean

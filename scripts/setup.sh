@@ -20,6 +20,7 @@ kver=${kpkg#linux-image-}
 
 pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev
 	libcli11-dev doctest-dev clang-format
+	dkms dh-dkms debhelper dpkg-dev lintian man-db
 	"linux-headers-$kver")
 missing=()
 for p in "${pkgs[@]}"; do

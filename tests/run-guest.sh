@@ -1,17 +1,24 @@
 #!/bin/bash
 # Build reap_zombie.ko and the guest tests for one kernel, boot the guest,
 # and judge the run: the guest's TAP plus host-side checks of the console.
-#   tests/run-guest.sh KVER
-# Prints TAP; writes "PASSED FAILED" to build/results/guest-KVER.counts.
+#   tests/run-guest.sh KVER [NAME]
+# Prints TAP; writes "PASSED FAILED" to build/results/guest-NAME.counts
+# (NAME defaults to KVER). RZ_KO: boot this .ko instead of building one;
+# RZ_ONLY: run only these tests of rztest (comma-separated).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 kver=$1
-out=$build/guest/$kver
+name=${2:-$kver}
+out=$build/guest/$name
 results=$build/results
 rm -rf "$out"
 mkdir -p "$out" "$results"
 
-ko=$("$top/scripts/build-module.sh" "$kver" "$out")
+if [ -n "${RZ_KO:-}" ]; then
+	ko=$RZ_KO
+else
+	ko=$("$top/scripts/build-module.sh" "$kver" "$out")
+fi
 gcc -O2 -Wall -static -pthread -o "$out/rztest" "$top/tests/guest/rztest.c"
 make -s -C "$top/user" build/zombiectl >"$out/zombiectl-build.log" 2>&1 ||
 	{ cat "$out/zombiectl-build.log" >&2; die "zombiectl build failed"; }
@@ -21,13 +28,14 @@ RZ_EXTRA_BIN="$top/user/build/zombiectl" \
 
 t0=$(date +%s)
 set +e
-"$top/scripts/run-qemu.sh" "$cache/kernels/$kver/vmlinuz" "$out/initrd.gz" "$out" \
+RZ_APPEND="${RZ_ONLY:+rz.only=$RZ_ONLY}" \
+	"$top/scripts/run-qemu.sh" "$cache/kernels/$kver/vmlinuz" "$out/initrd.gz" "$out" \
 	"${RZ_GUEST_TIMEOUT:-1500}"
 qrc=$?
 set -e
 secs=$(($(date +%s) - t0))
 
-echo "# kernel $kver: guest ran ${secs}s, qemu exit $qrc"
+echo "# kernel $kver ($name, module $ko): guest ran ${secs}s, qemu exit $qrc"
 sed -n 's/\r$//; /^\(ok\|not ok\|#\|1\.\.\|TAP\|Bail\)/p' "$out/tap.log"
 
 pass=$(grep -c '^ok ' "$out/tap.log" || true)
@@ -56,4 +64,4 @@ last=$(grep -a 'reap_zombie: ' "$out/console.log" | tail -n1 || true)
 case "$last" in *"reap_zombie: unloaded"*) true ;; *) false ;; esac
 host $? "the boot ended with the module unloaded"
 
-echo "$pass $fail" >"$results/guest-$kver.counts"
+echo "$pass $fail" >"$results/guest-$name.counts"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The demo, run inside the guest by its init: a parent stuck with zombies,
-# then a pid-limited cgroup that cannot fork until its zombies are reaped.
+# then a container (pid namespace, cgroup at pids.max) whose init never
+# waits: nothing can start in it until its zombies are reaped.
 ko=$1
 b=$(printf '\033[1m') n=$(printf '\033[0m')
 say() { printf '\n%s== %s%s\n' "$b" "$*" "$n"; }
@@ -25,30 +26,30 @@ run "zombiectl why $(head -n 1 /tmp/pids)"
 
 say "Reap them in place"
 run "zombiectl reap $(head -n 1 /tmp/pids)"
+run "echo 1 > /proc/$(head -n 1 /tmp/pids)/reap_zombie"
 run "zombiectl reap --force --children-of $parent"
 run "dmesg | grep 'reap_zombie: reaped' | tail -n 3"
 run "ps -o pid,ppid,stat,comm | awk 'NR==1 || \$3 ~ /^Z/ || \$1 == $parent'"
 echo "The parent is untouched; its zombies are gone."
+kill -9 "$parent"
 
-say "A container-like cgroup at pids.max: nothing new can start"
+say "A container at its cgroup's pids.max: its init never waits"
 mkdir -p /sys/fs/cgroup
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo +pids >/sys/fs/cgroup/cgroup.subtree_control
 mkdir /sys/fs/cgroup/app
-echo 4 >/sys/fs/cgroup/app/pids.max
-sh -c 'echo $$ >/sys/fs/cgroup/app/cgroup.procs; exec stuck-parent 3' >/tmp/pids2 &
-parent=$!
+echo 5 >/sys/fs/cgroup/app/pids.max
+sh -c 'echo $$ >/sys/fs/cgroup/app/cgroup.procs; exec unshare -p -f stuck-parent 3' >/dev/null &
+outer=$!
 sleep 1
-run "cat /sys/fs/cgroup/app/pids.current /sys/fs/cgroup/app/pids.max"
+child_of() { ps -o pid,ppid | awk -v p="$1" '$2 == p { print $1; exit }'; }
+init=$(child_of "$outer")
+run "zombiectl list --parent $init"
 run "sh -c 'echo \$\$ >/sys/fs/cgroup/app/cgroup.procs; /bin/true && echo started' || echo 'fork failed'"
-run "zombiectl list --parent $parent"
-say "Reap them with the proc file itself"
-for z in $(cat /tmp/pids2); do
-	run "echo 1 > /proc/$z/reap_zombie"
-done
+run "zombiectl why $(child_of "$init") | grep -i namespace"
+run "zombiectl reap --force --children-of $init"
 run "cat /sys/fs/cgroup/app/pids.current"
 run "sh -c 'echo \$\$ >/sys/fs/cgroup/app/cgroup.procs; /bin/true && echo started'"
 
 say "Unload"
-kill -9 "$parent" 2>/dev/null
 run "zombiectl unload"

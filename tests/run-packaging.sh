@@ -1,0 +1,107 @@
+#!/bin/bash
+# Packaging, as TAP: man pages, make deb + lintian, the DKMS flow of the
+# README (whose module then boots in the guest), and the .debs installed
+# on this machine with dpkg (removed again at the end).
+#   tests/run-packaging.sh KVER    writes build/results/packaging.counts
+set -uo pipefail
+. "$(dirname "$0")/../scripts/common.sh"
+kver=$1
+ver=$(cat "$top/VERSION")
+out=$build/packaging
+rm -rf "$out"
+mkdir -p "$out" "$build/results"
+pass=0 fail=0
+t() { # t DESCRIPTION COMMAND...: one TAP line; output of failures as comments
+	local desc=$1
+	shift
+	if "$@" >"$out/last.log" 2>&1; then
+		echo "ok - $desc"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $desc"
+		sed 's/^/# /' "$out/last.log" | tail -n 20
+		fail=$((fail + 1))
+	fi
+}
+cd "$top" || exit 1
+
+man_clean() { # renders without a single warning
+	LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$1" 2>"$out/man.err" >/dev/null &&
+		[ ! -s "$out/man.err" ] || { cat "$out/man.err"; false; }
+}
+for page in man/*.[0-9]; do
+	t "man -l $page renders without warnings" man_clean "$page"
+done
+
+t "make deb builds reap-zombie-dkms and zombiectl" make -s deb
+lintian_clean() {
+	lintian --tag-display-limit 0 build/deb/reap-zombie-dkms_*.deb \
+		build/deb/zombiectl_*_amd64.deb | tee "$out/lintian.log"
+	! grep -q '^E:' "$out/lintian.log"
+}
+t "lintian reports no errors" lintian_clean
+
+# make install / uninstall into a staging root.
+stage=$out/stage
+t "make install DESTDIR=... PREFIX=/usr KVER=$kver" make -s install DESTDIR="$stage" PREFIX=/usr KVER="$kver"
+t "it installed zombiectl, both man pages, the modprobe rule and the module" bash -c "
+	cd '$stage' && test -x usr/sbin/zombiectl && test -f usr/share/man/man8/zombiectl.8 &&
+	test -f usr/share/man/man4/reap_zombie.4 && test -f etc/modprobe.d/reap_zombie.conf &&
+	test -f lib/modules/$kver/updates/reap_zombie.ko"
+t "make uninstall-user DESTDIR=... PREFIX=/usr removes them" bash -c "
+	make -s uninstall-user DESTDIR='$stage' PREFIX=/usr &&
+	[ -z \"\$(find '$stage' -type f -not -path '*/lib/modules/*')\" ]"
+make -s -C kmod KDIR="/usr/src/linux-headers-$kver" clean >/dev/null 2>&1
+
+# The DKMS flow exactly as the README gives it, from this tree.
+make -s dkms-remove >/dev/null 2>&1
+t "make dkms-add" make -s dkms-add
+t "make dkms-build KVER=$kver" make -s dkms-build KVER="$kver"
+t "make dkms-install KVER=$kver" make -s dkms-install KVER="$kver"
+ko=$(ls /lib/modules/"$kver"/updates/dkms/reap_zombie.ko* 2>/dev/null | head -n1)
+case "$ko" in
+*.xz) xz -dc "$ko" >"$out/reap_zombie.ko" && ko=$out/reap_zombie.ko ;;
+*.zst) zstd -dcq "$ko" >"$out/reap_zombie.ko" && ko=$out/reap_zombie.ko ;;
+esac
+t "dkms installed /lib/modules/$kver/updates/dkms/reap_zombie.ko" test -s "$ko"
+dkms_status() { dkms status reap-zombie/"$ver" -k "$kver" | tee /dev/stderr | grep -q installed; }
+t "dkms status: reap-zombie/$ver installed for $kver" dkms_status
+if [ -s "$ko" ]; then
+	# the DKMS-built module, not make's, in the guest: a smoke test
+	RZ_KO=$ko RZ_ONLY=reap_one,switch "$top/tests/run-guest.sh" "$kver" dkms ||
+		echo "0 1" >"$build/results/guest-dkms.counts"
+fi
+t "make install-user PREFIX=/usr" make -s install-user PREFIX=/usr
+t "/usr/sbin/zombiectl, man pages and the modprobe rule are in place" bash -c "
+	test -x /usr/sbin/zombiectl && test -f /usr/share/man/man8/zombiectl.8 &&
+	test -f /usr/share/man/man4/reap_zombie.4 && test -f /etc/modprobe.d/reap_zombie.conf"
+t "make uninstall-user PREFIX=/usr" make -s uninstall-user PREFIX=/usr
+t "make dkms-remove" make -s dkms-remove
+t "dkms and /usr/src forget reap-zombie" bash -c \
+	"! dkms status reap-zombie | grep -q . && [ ! -e /usr/src/reap-zombie-$ver ]"
+
+# The packages, installed on this machine and removed again.
+t "dpkg -i reap-zombie-dkms and zombiectl" dpkg -i build/deb/reap-zombie-dkms_"$ver"_all.deb \
+	build/deb/zombiectl_"$ver"_amd64.deb
+has_files() { # has_files PACKAGE PATH...
+	local p=$1 f
+	shift
+	dpkg -L "$p" >"$out/dpkg-L.log" || return 1
+	for f in "$@"; do
+		grep -qx "$f" "$out/dpkg-L.log" || { echo "missing: $f"; return 1; }
+	done
+}
+t "dpkg -L reap-zombie-dkms: dkms.conf, kmod/, man page, modprobe rule" has_files reap-zombie-dkms \
+	/usr/src/reap-zombie-"$ver"/dkms.conf /usr/src/reap-zombie-"$ver"/VERSION \
+	/usr/src/reap-zombie-"$ver"/kmod/Kbuild /usr/src/reap-zombie-"$ver"/kmod/main.c \
+	/usr/share/man/man4/reap_zombie.4.gz /etc/modprobe.d/reap_zombie.conf
+t "dpkg -L zombiectl: /usr/sbin/zombiectl and its man page" has_files zombiectl \
+	/usr/sbin/zombiectl /usr/share/man/man8/zombiectl.8.gz
+t "the package's dkms built and installed the module for $kver" dkms_status
+t "/usr/sbin/zombiectl --version" bash -c "/usr/sbin/zombiectl --version | grep -qx 'zombiectl $ver'"
+t "dpkg -P removes both" dpkg -P reap-zombie-dkms zombiectl
+t "nothing of them is left" bash -c \
+	"[ ! -e /usr/sbin/zombiectl ] && [ ! -e /usr/src/reap-zombie-$ver ] && ! ls /lib/modules/$kver/updates/dkms/reap_zombie.ko* >/dev/null 2>&1"
+
+echo "$pass $fail" >"$build/results/packaging.counts"
+[ "$fail" = 0 ]
