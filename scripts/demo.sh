@@ -13,5 +13,13 @@ RZ_EXTRA_BIN="$out/stuck-parent $top/user/build/zombiectl" "$top/scripts/mkinitr
 log "booting Debian $kver under QEMU (TCG, a few seconds)..."
 RZ_APPEND=quiet "$top/scripts/run-qemu.sh" "$cache/kernels/$kver/vmlinuz" "$out/initrd.gz" "$out" 300 ||
 	die "the guest failed; see $out/console.log"
-filter() { if [ -t 1 ]; then cat; else sed 's/\x1b\[[0-9;]*m//g'; fi; }
+# On a terminal: headings bold (from the guest), what matters in green;
+# elsewhere plain text.
+filter() {
+	if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+		sed -E 's/^(reaped pid .*|started|reap_zombie unloaded|The parent is untouched.*)$/\x1b[32m\1\x1b[0m/'
+	else
+		sed 's/\x1b\[[0-9;]*m//g'
+	fi
+}
 sed -e 's/\r$//' -e '/^# /d' "$out/tap.log" | filter

@@ -21,7 +21,7 @@ kver=${kpkg#linux-image-}
 pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev
 	libcli11-dev doctest-dev clang-format
 	dkms dh-dkms debhelper dpkg-dev lintian man-db
-	"linux-headers-$kver")
+	linux-headers-amd64 "linux-headers-$kver")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
