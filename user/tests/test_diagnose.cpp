@@ -30,44 +30,37 @@ TaskInfo task(int tid, const std::string &comm, char state,
 	return t;
 }
 
-// pid 42 (worker), a zombie child of 97, exit signal SIGCHLD.
+// A single-threaded process, exit signal SIGCHLD.
+ProcessInfo process(int pid, const char *comm, char state, int ppid,
+		    const char *wchan)
+{
+	ProcessInfo p;
+	p.pid = pid;
+	p.stat.pid = pid;
+	p.stat.comm = comm;
+	p.stat.state = state;
+	p.stat.ppid = ppid;
+	p.stat.num_threads = 1;
+	p.stat.exit_signal = SIGCHLD;
+	p.status.tgid = pid;
+	p.status.ppid = ppid;
+	p.status.threads = 1;
+	p.status.nspid = {pid};
+	p.wchan = wchan;
+	p.tasks = {task(pid, comm, state)};
+	return p;
+}
+
+// pid 42 (worker), a zombie child of 97.
 ProcessInfo zombie(char state = 'Z')
 {
-	ProcessInfo z;
-	z.pid = 42;
-	z.stat.pid = 42;
-	z.stat.comm = "worker";
-	z.stat.state = state;
-	z.stat.ppid = 97;
-	z.stat.num_threads = 1;
-	z.stat.exit_signal = SIGCHLD;
-	z.status.tgid = 42;
-	z.status.ppid = 97;
-	z.status.threads = 1;
-	z.status.nspid = {42};
-	z.wchan = "0";
-	z.tasks = {task(42, "worker", state)};
-	return z;
+	return process(42, "worker", state, 97, "0");
 }
 
 // pid 97 (stuck-parent), sleeping, SIGCHLD at its default.
 ProcessInfo parent(char state = 'S')
 {
-	ProcessInfo p;
-	p.pid = 97;
-	p.stat.pid = 97;
-	p.stat.comm = "stuck-parent";
-	p.stat.state = state;
-	p.stat.ppid = 1;
-	p.stat.num_threads = 1;
-	p.stat.exit_signal = SIGCHLD;
-	p.status.tgid = 97;
-	p.status.ppid = 1;
-	p.status.threads = 1;
-	p.status.nspid = {97};
-	p.wchan = "hrtimer_nanosleep";
-	p.tasks = {task(97, "stuck-parent", state)};
-	return p;
+	return process(97, "stuck-parent", state, 1, "hrtimer_nanosleep");
 }
 
 const Finding *find(const Diagnosis &d, const std::string &code)
