@@ -7,7 +7,9 @@
 #ifndef REAP_ZOMBIE_COMPAT_H
 #define REAP_ZOMBIE_COMPAT_H
 
+#include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/namei.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
@@ -62,6 +64,36 @@ static inline void rz_set_arg2(struct pt_regs *regs, unsigned long v)
 static inline void rz_set_arg3(struct pt_regs *regs, unsigned long v)
 {
 	regs->cx = v;
+}
+
+/*
+ * A child of @dir by name through the filesystem (->lookup), and one only
+ * if it is in the dcache. Both return a reference, NULL (cached lookup:
+ * not cached) or an ERR_PTR. v6.16 (commit "VFS: rename lookup_one_len
+ * family to lookup_noperm") renamed the first; d_hash_and_lookup() went
+ * unexported for try_lookup_noperm().
+ */
+static inline struct dentry *rz_lookup(struct dentry *dir, const char *name)
+{
+#ifdef RZ_HAVE_LOOKUP_NOPERM
+	struct qstr q = QSTR_INIT(name, strlen(name));
+
+	return lookup_noperm_unlocked(&q, dir);
+#else
+	return lookup_one_len_unlocked(name, dir, strlen(name));
+#endif
+}
+
+static inline struct dentry *rz_lookup_cached(struct dentry *dir,
+					      const char *name)
+{
+	struct qstr q = QSTR_INIT(name, strlen(name));
+
+#ifdef RZ_HAVE_LOOKUP_NOPERM
+	return try_lookup_noperm(&q, dir);
+#else
+	return d_hash_and_lookup(dir, &q);
+#endif
 }
 
 #endif /* REAP_ZOMBIE_COMPAT_H */

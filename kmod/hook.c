@@ -157,15 +157,14 @@ static int rz_learn(void)
 		return PTR_ERR(mnt);
 	snprintf(nr, sizeof(nr), "%d",
 		 task_tgid_nr_ns(current, proc_sb_info(mnt->mnt_sb)->pid_ns));
-	dir = lookup_one_len_unlocked(nr, mnt->mnt_root, strlen(nr));
+	dir = rz_lookup(mnt->mnt_root, nr);
 	if (IS_ERR(dir)) {
 		kern_unmount(mnt);
 		return PTR_ERR(dir);
 	}
 
 	WRITE_ONCE(rz_learner, current);
-	probe = lookup_one_len_unlocked(RZ_PROBE_NAME, dir,
-					strlen(RZ_PROBE_NAME));
+	probe = rz_lookup(dir, RZ_PROBE_NAME);
 	WRITE_ONCE(rz_learner, NULL);
 	if (!IS_ERR(probe))
 		dput(probe);
@@ -293,16 +292,14 @@ unsigned int rz_hook_nents(void)
  */
 static bool rz_prune_one(struct dentry *root, const char *nr)
 {
-	struct qstr dname = QSTR_INIT(nr, strlen(nr));
-	struct qstr fname = QSTR_INIT(RZ_FILE_NAME, strlen(RZ_FILE_NAME));
 	unsigned long deadline = jiffies + RZ_SETTLE_JIFFIES;
 	struct dentry *dir, *file;
 	bool settled = true;
 
-	dir = d_hash_and_lookup(root, &dname);
+	dir = rz_lookup_cached(root, nr);
 	if (IS_ERR_OR_NULL(dir))
 		return true;
-	file = d_hash_and_lookup(dir, &fname);
+	file = rz_lookup_cached(dir, RZ_FILE_NAME);
 	dput(dir);
 	if (IS_ERR_OR_NULL(file))
 		return true;

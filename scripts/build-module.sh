@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build reap_zombie.ko for one kernel out of the source tree, so that
-# several kernels can be built side by side.
+# several kernels can be built side by side; in the kernel's chroot when
+# its headers live there (setup.sh).
 #   build-module.sh KVER OUTDIR    prints the path of the .ko
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -10,6 +11,20 @@ mkdir -p "$out/src/kmod"
 cp "$top"/kmod/*.[ch] "$top"/kmod/Kbuild "$top"/kmod/Makefile "$out/src/kmod/"
 rm -f "$out"/src/kmod/*.mod.c
 cp "$top/VERSION" "$out/src/"
-make -s -C "$out/src/kmod" KDIR="/usr/src/linux-headers-$kver" >"$out/build.log" 2>&1 ||
-	{ cat "$out/build.log" >&2; die "module build failed for $kver"; }
-echo "$out/src/kmod/reap_zombie.ko"
+if [ -d "/usr/src/linux-headers-$kver" ]; then
+	make -s -C "$out/src/kmod" KDIR="/usr/src/linux-headers-$kver" >"$out/build.log" 2>&1 ||
+		{ cat "$out/build.log" >&2; die "module build failed for $kver"; }
+	echo "$out/src/kmod/reap_zombie.ko"
+elif root=$(chroot_for "$kver"); then
+	# headers that need the chroot's compiler: build in there
+	rm -rf "$root/build/$kver"
+	mkdir -p "$root/build/$kver"
+	cp -a "$out/src/." "$root/build/$kver/"
+	in_chroot "$root" make -s -C "/build/$kver/kmod" KDIR="/usr/src/linux-headers-$kver" \
+		>"$out/build.log" 2>&1 ||
+		{ cat "$out/build.log" >&2; die "module build failed for $kver (in $root)"; }
+	cp "$root/build/$kver/kmod/reap_zombie.ko" "$out/src/kmod/"
+	echo "$out/src/kmod/reap_zombie.ko"
+else
+	die "no headers for $kver on this machine or in a chroot"
+fi

@@ -4,9 +4,67 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${RZ_CACHE:-$top/.cache}
 build=${RZ_BUILD:-$top/build}
 
-# The Debian metapackage that names the current kernel of a series.
+# Where each kernel series comes from: the suite whose linux-image-amd64
+# names its current version. "system" is the machine's own apt sources
+# (bookworm); any other suite is reached through a private apt
+# configuration under the cache (see apt_private), never /etc/apt.
 # shellcheck disable=SC2034
-declare -A kernel_meta=([6.1]=linux-image-amd64)
+declare -A kernel_suite=([6.1]=system [6.12]=bookworm-backports [7.3]=trixie-backports)
+
+# Kernels whose headers need a newer compiler than bookworm's are built in a
+# debootstrapped chroot of their release, kept in the cache.
+# shellcheck disable=SC2034
+declare -A kernel_chroot=([7.3]=trixie)
+
+# The suites a private apt configuration lists: only the release the suite
+# belongs to, so nothing newer can leak into the machine.
+declare -A suite_sources=(
+	[bookworm-backports]="bookworm bookworm-updates bookworm-backports"
+	[trixie-backports]="trixie trixie-updates trixie-backports"
+)
+
+# apt_opts SUITE: apt-get/apt-cache options for a private configuration.
+apt_opts() {
+	local d=$cache/apt/$1
+	echo "-o Dir::Etc::SourceList=$d/sources.list -o Dir::Etc::SourceParts=$d/none" \
+		"-o Dir::State::Lists=$d/lists -o Dir::Cache=$d/cache" \
+		"-o APT::Default-Release=${1%%-*}"
+}
+
+# apt_private SUITE: write the configuration and update its lists.
+apt_private() {
+	local d=$cache/apt/$1 s
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/none"
+	: >"$d/sources.list"
+	for s in ${suite_sources[$1]}; do
+		echo "deb http://deb.debian.org/debian $s main" >>"$d/sources.list"
+	done
+	case "$1" in bookworm* | trixie*)
+		echo "deb http://deb.debian.org/debian-security ${1%%-*}-security main" >>"$d/sources.list" ;;
+	esac
+	# shellcheck disable=SC2046
+	apt-get $(apt_opts "$1") update -qq >&2
+}
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# The chroot whose /usr/src holds the headers of KVER, if any.
+chroot_for() {
+	local d
+	for d in "$cache"/chroots/*; do
+		[ -d "$d/usr/src/linux-headers-$1" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# in_chroot ROOT COMMAND...: run with /dev and /proc mounted, unmounted after.
+in_chroot() {
+	local root=$1 rc
+	shift
+	mount --bind /dev "$root/dev" && mount -t proc proc "$root/proc" || return 1
+	chroot "$root" "$@"
+	rc=$?
+	umount "$root/proc" "$root/dev"
+	return $rc
+}

@@ -1,19 +1,34 @@
 #!/bin/bash
 # Install what building and testing need on a Debian 12 machine, and fetch
 # the guest kernel into the cache. Idempotent; safe to run every time.
-#   setup.sh [SERIES]    (default 6.1: bookworm's linux-image-amd64)
+#   setup.sh [SERIES]    6.1 (default: bookworm's linux-image-amd64),
+#                        6.12 (bookworm-backports) or 7.3 (trixie-backports),
+#                        the last two through private apt configurations
+#                        under the cache; 7.3's headers, which need gcc-14,
+#                        go into a debootstrapped trixie chroot there.
 # Prints the kernel version (e.g. 6.1.0-56-amd64) on stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 series=${1:-6.1}
-meta=${kernel_meta[$series]:-}
-[ -n "$meta" ] || die "unknown kernel series $series"
+suite=${kernel_suite[$series]:-}
+[ -n "$suite" ] || die "unknown kernel series $series"
 
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" = 0 ]; then
 	apt-get update -qq >&2 || log "warning: apt-get update failed"
 fi
-kpkg=$(apt-cache depends "$meta" 2>/dev/null |
+if [ "$suite" = system ]; then
+	opts=()
+	meta=linux-image-amd64
+else
+	apt_private "$suite" || die "cannot reach $suite"
+	read -r -a opts <<<"$(apt_opts "$suite")"
+	v=$(apt-cache "${opts[@]}" madison linux-image-amd64 |
+		awk -F'|' -v s="$suite" '$3 ~ s"/" {gsub(/ /, "", $2); print $2; exit}')
+	[ -n "$v" ] || die "no linux-image-amd64 in $suite"
+	meta=linux-image-amd64=$v
+fi
+kpkg=$(apt-cache "${opts[@]}" depends "$meta" 2>/dev/null |
 	awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
 [ -n "$kpkg" ] || die "cannot resolve $meta to a kernel package"
 kver=${kpkg#linux-image-}
@@ -21,7 +36,8 @@ kver=${kpkg#linux-image-}
 pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev
 	libcli11-dev doctest-dev clang-format
 	dkms dh-dkms debhelper dpkg-dev lintian man-db
-	linux-headers-amd64 "linux-headers-$kver")
+	linux-headers-amd64)
+hdr="linux-headers-$kver"
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -31,19 +47,53 @@ if [ ${#missing[@]} -gt 0 ]; then
 	log "installing: ${missing[*]}"
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
+# The kernel's headers, from its own suite: on this machine when bookworm's
+# compiler builds them (backports use bookworm's libraries), else in a
+# chroot of their release.
+release=${kernel_chroot[$series]:-}
+if [ -z "$release" ]; then
+	if ! dpkg-query -W -f='${Status}' "$hdr" 2>/dev/null | grep -q 'ok installed'; then
+		log "installing: $hdr"
+		apt-get "${opts[@]}" install -y -qq --no-install-recommends "$hdr" >&2
+	fi
+	[ -d "/usr/src/$hdr" ] || die "headers for $kver missing"
+else
+	root=$cache/chroots/$release
+	if [ ! -x "$root/usr/bin/apt-get" ]; then
+		dpkg-query -W -f='${Status}' debootstrap 2>/dev/null | grep -q 'ok installed' ||
+			apt-get install -y -qq --no-install-recommends debootstrap >&2
+		log "debootstrapping $release into $root"
+		rm -rf "$root"
+		debootstrap --variant=minbase "$release" "$root" http://deb.debian.org/debian >&2 ||
+			die "debootstrap $release failed"
+	fi
+	if [ ! -d "$root/usr/src/$hdr" ]; then
+		cp "$cache/apt/$suite/sources.list" "$root/etc/apt/sources.list"
+		log "installing $hdr in the $release chroot"
+		in_chroot "$root" /bin/sh -c "export DEBIAN_FRONTEND=noninteractive
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+			make binutils $hdr" >&2 || die "cannot install $hdr in $root"
+	fi
+fi
 
 kdir=$cache/kernels/$kver
 if [ ! -s "$kdir/vmlinuz" ]; then
 	log "fetching $kpkg"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	(cd "$tmp" && apt-get download -qq "$kpkg" >&2 2>/dev/null ||
-		apt-get download "$kpkg" >&2)
-	mkdir -p "$kdir"
-	dpkg-deb --fsys-tarfile "$tmp"/"$kpkg"_*.deb |
-		tar -x -C "$tmp" "./boot/vmlinuz-$kver" "./boot/config-$kver"
-	mv "$tmp/boot/config-$kver" "$kdir/config"
-	mv "$tmp/boot/vmlinuz-$kver" "$kdir/vmlinuz"
+	(cd "$tmp" && apt-get "${opts[@]}" download -qq "$kpkg" >&2)
+	# 7.x splits the image: vmlinuz is in linux-binary-<version>, under
+	# /usr/lib/modules/<version>/ rather than /boot/
+	if ! dpkg-deb -c "$tmp"/"$kpkg"_*.deb | grep -q "boot/vmlinuz-$kver\$"; then
+		(cd "$tmp" && apt-get "${opts[@]}" download -qq "linux-binary-$kver" >&2)
+	fi
+	mkdir -p "$kdir" "$tmp/x"
+	for deb in "$tmp"/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/x"
+	done
+	for v in "$tmp/x/boot/vmlinuz-$kver" "$tmp/x/usr/lib/modules/$kver/vmlinuz"; do
+		[ -s "$v" ] && mv "$v" "$kdir/vmlinuz"
+	done
+	[ -s "$kdir/vmlinuz" ] || die "no vmlinuz for $kver in $kpkg"
 fi
-[ -d "/usr/src/linux-headers-$kver" ] || die "headers for $kver missing"
 echo "$kver"

@@ -64,4 +64,16 @@ last=$(grep -a 'reap_zombie: ' "$out/console.log" | tail -n1 || true)
 case "$last" in *"reap_zombie: unloaded"*) true ;; *) false ;; esac
 host $? "the boot ended with the module unloaded"
 
+# No call through a pointer from the module into the kernel: on IBT kernels
+# a non-exported function may have lost its ENDBR, and QEMU does not
+# enforce IBT, so this is checked on the object code.
+indirect() { objdump -dr "$1" | grep -E 'indirect_thunk|indirect_call|(call|jmp)q? +\*'; }
+printf 'void (*fp)(void);\nvoid f(void) { fp(); fp(); }\n' |
+	gcc -O2 -mindirect-branch=thunk-extern -x c -c -o "$out/indirect-probe.o" -
+indirect "$out/indirect-probe.o" >/dev/null
+host $? "the indirect-call check finds one in a probe object"
+indirect "$ko" >"$out/indirect.log" && sed 's/^/# /' "$out/indirect.log"
+[ ! -s "$out/indirect.log" ]
+host $? "the module makes no indirect call (objdump of $(basename "$ko"))"
+
 echo "$pass $fail" >"$results/guest-$name.counts"

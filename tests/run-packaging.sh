@@ -1,10 +1,12 @@
 #!/bin/bash
 # Packaging, as TAP: man pages, make deb + lintian, the DKMS flow of the
-# README (whose module then boots in the guest), and the .debs installed
-# on this machine with dpkg (removed again at the end).
-#   tests/run-packaging.sh KVER    writes build/results/packaging.counts
+# README for each kernel (whose module then boots in the guest), and the
+# .debs installed on this machine with dpkg (removed again at the end).
+#   tests/run-packaging.sh KVER...    writes build/results/packaging.counts
+# The first KVER is the one make install and the .debs are checked against.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
+kvers=("$@")
 kver=$1
 ver=$(cat "$top/VERSION")
 out=$build/packaging
@@ -54,31 +56,42 @@ t "make uninstall-user DESTDIR=... PREFIX=/usr removes them" bash -c "
 make -s -C kmod KDIR="/usr/src/linux-headers-$kver" clean >/dev/null 2>&1
 
 # The DKMS flow exactly as the README gives it, from this tree.
-make -s dkms-remove >/dev/null 2>&1
-t "make dkms-add" make -s dkms-add
-t "make dkms-build KVER=$kver" make -s dkms-build KVER="$kver"
-t "make dkms-install KVER=$kver" make -s dkms-install KVER="$kver"
-ko=$(ls /lib/modules/"$kver"/updates/dkms/reap_zombie.ko* 2>/dev/null | head -n1)
-case "$ko" in
-*.xz) xz -dc "$ko" >"$out/reap_zombie.ko" && ko=$out/reap_zombie.ko ;;
-*.zst) zstd -dcq "$ko" >"$out/reap_zombie.ko" && ko=$out/reap_zombie.ko ;;
-esac
-t "dkms installed /lib/modules/$kver/updates/dkms/reap_zombie.ko" test -s "$ko"
-dkms_status() { dkms status reap-zombie/"$ver" -k "$kver" | tee /dev/stderr | grep -q installed; }
-t "dkms status: reap-zombie/$ver installed for $kver" dkms_status
-if [ -s "$ko" ]; then
-	# the DKMS-built module, not make's, in the guest: a smoke test
-	RZ_KO=$ko RZ_ONLY=reap_one,switch "$top/tests/run-guest.sh" "$kver" dkms ||
-		echo "0 1" >"$build/results/guest-dkms.counts"
-fi
-t "make install-user PREFIX=/usr" make -s install-user PREFIX=/usr
-t "/usr/sbin/zombiectl, man pages and the modprobe rule are in place" bash -c "
-	test -x /usr/sbin/zombiectl && test -f /usr/share/man/man8/zombiectl.8 &&
-	test -f /usr/share/man/man4/reap_zombie.4 && test -f /etc/modprobe.d/reap_zombie.conf"
-t "make uninstall-user PREFIX=/usr" make -s uninstall-user PREFIX=/usr
-t "make dkms-remove" make -s dkms-remove
-t "dkms and /usr/src forget reap-zombie" bash -c \
-	"! dkms status reap-zombie | grep -q . && [ ! -e /usr/src/reap-zombie-$ver ]"
+dkms_status() { dkms status reap-zombie/"$ver" -k "$1" | tee /dev/stderr | grep -q installed; }
+dkms_flow() { # dkms_flow KVER
+	local k=$1 ko
+	make -s dkms-remove >/dev/null 2>&1
+	t "make dkms-add" make -s dkms-add
+	t "make dkms-build KVER=$k" make -s dkms-build KVER="$k"
+	t "make dkms-install KVER=$k" make -s dkms-install KVER="$k"
+	ko=$(ls /lib/modules/"$k"/updates/dkms/reap_zombie.ko* 2>/dev/null | head -n1)
+	case "$ko" in
+	*.xz) xz -dc "$ko" >"$out/reap_zombie-$k.ko" && ko=$out/reap_zombie-$k.ko ;;
+	*.zst) zstd -dcq "$ko" >"$out/reap_zombie-$k.ko" && ko=$out/reap_zombie-$k.ko ;;
+	esac
+	t "dkms installed /lib/modules/$k/updates/dkms/reap_zombie.ko" test -s "$ko"
+	t "dkms status: reap-zombie/$ver installed for $k" dkms_status "$k"
+	if [ -s "$ko" ]; then
+		# the DKMS-built module, not make's, in the guest: a smoke test
+		RZ_KO=$ko RZ_ONLY=reap_one,switch "$top/tests/run-guest.sh" "$k" "dkms-$k" ||
+			[ -s "$build/results/guest-dkms-$k.counts" ] ||
+			echo "0 1" >"$build/results/guest-dkms-$k.counts"
+	fi
+	if [ "$k" = "$kver" ]; then
+		t "make install-user PREFIX=/usr" make -s install-user PREFIX=/usr
+		t "/usr/sbin/zombiectl, man pages and the modprobe rule are in place" bash -c "
+			test -x /usr/sbin/zombiectl && test -f /usr/share/man/man8/zombiectl.8 &&
+			test -f /usr/share/man/man4/reap_zombie.4 && test -f /etc/modprobe.d/reap_zombie.conf"
+		t "make uninstall-user PREFIX=/usr" make -s uninstall-user PREFIX=/usr
+	fi
+	t "make dkms-remove" make -s dkms-remove
+	t "dkms and /usr/src forget reap-zombie" bash -c \
+		"! dkms status reap-zombie | grep -q . && [ ! -e /usr/src/reap-zombie-$ver ]"
+}
+for k in "${kvers[@]}"; do
+	# DKMS builds on this machine: kernels whose headers bookworm's
+	# compiler handles (7.3's live in a chroot)
+	[ -d "/usr/src/linux-headers-$k" ] && dkms_flow "$k"
+done
 
 # The packages, installed on this machine and removed again.
 t "dpkg -i reap-zombie-dkms and zombiectl" dpkg -i build/deb/reap-zombie-dkms_"$ver"_all.deb \
@@ -97,7 +110,7 @@ t "dpkg -L reap-zombie-dkms: dkms.conf, kmod/, man page, modprobe rule" has_file
 	/usr/share/man/man4/reap_zombie.4.gz /etc/modprobe.d/reap_zombie.conf
 t "dpkg -L zombiectl: /usr/sbin/zombiectl and its man page" has_files zombiectl \
 	/usr/sbin/zombiectl /usr/share/man/man8/zombiectl.8.gz
-t "the package's dkms built and installed the module for $kver" dkms_status
+t "the package's dkms built and installed the module for $kver" dkms_status "$kver"
 t "/usr/sbin/zombiectl --version" bash -c "/usr/sbin/zombiectl --version | grep -qx 'zombiectl $ver'"
 t "dpkg -P removes both" dpkg -P reap-zombie-dkms zombiectl
 t "nothing of them is left" bash -c \
