@@ -84,7 +84,8 @@ if [ ! -s "$kdir/vmlinuz" ]; then
 	(cd "$tmp" && apt-get "${opts[@]}" download -qq "$kpkg" >&2)
 	# 7.x splits the image: vmlinuz is in linux-binary-<version>, under
 	# /usr/lib/modules/<version>/ rather than /boot/
-	if ! dpkg-deb -c "$tmp"/"$kpkg"_*.deb | grep -q "boot/vmlinuz-$kver\$"; then
+	listing=$(dpkg-deb -c "$tmp"/"$kpkg"_*.deb)
+	if ! grep -q "boot/vmlinuz-$kver\$" <<<"$listing"; then
 		(cd "$tmp" && apt-get "${opts[@]}" download -qq "linux-binary-$kver" >&2)
 	fi
 	mkdir -p "$kdir" "$tmp/x"

@@ -3,11 +3,18 @@
 # README for each kernel (whose module then boots in the guest), and the
 # .debs installed on this machine with dpkg (removed again at the end).
 #   tests/run-packaging.sh KVER...    writes build/results/packaging.counts
-# The first KVER is the one make install and the .debs are checked against.
+# make install and the .debs are checked against the first KVER whose
+# headers are on this machine.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 kvers=("$@")
-kver=$1
+# make install and the .debs are checked against the first kernel whose
+# headers are on this machine (7.3's live in a chroot)
+kver=
+for k in "${kvers[@]}"; do
+	[ -d "/usr/src/linux-headers-$k" ] && { kver=$k; break; }
+done
+[ -n "$kver" ] || die "none of ${kvers[*]} has its headers on this machine"
 ver=$(cat "$top/VERSION")
 out=$build/packaging
 rm -rf "$out"
