@@ -328,8 +328,7 @@ std::string write_error(int e, const std::string &who)
 	case ETIMEDOUT:
 		return who + ": the kernel did not finish in time; try again";
 	default:
-		return who +
-		       ": write to reap_zombie failed: " + std::strerror(e);
+		return who + ": write to reap_zombie failed: " + errno_text(e);
 	}
 }
 
@@ -402,11 +401,11 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 		return r;
 	}
 	if (::write(fd->get(), "1", 1) != 1) {
-		r.outcome =
-		    errno == EBUSY || errno == ESRCH || errno == ENOTEMPTY
-			? "refused"
-			: "failed";
-		r.reason = write_error(errno, who);
+		int e = errno;
+		r.outcome = e == EBUSY || e == ESRCH || e == ENOTEMPTY
+				? "refused"
+				: "failed";
+		r.reason = write_error(e, who);
 		return r;
 	}
 	if (!released(pidfd.get(), *dir)) {
@@ -657,15 +656,16 @@ int cmd_unload(const Options &o, std::ostream &out, std::ostream &err)
 	UniqueFd fd(::openat(sys->fd(), "module/reap_zombie/parameters/enabled",
 			     O_WRONLY | O_CLOEXEC));
 	if (!fd.valid() || ::write(fd.get(), "0", 1) != 1) {
+		int e = errno; // before the stream can change it
 		err << "zombiectl: cannot switch the module off: "
-		    << std::strerror(errno) << "\n";
+		    << errno_text(e) << "\n";
 		return EXIT_NONE;
 	}
 	if (syscall(SYS_delete_module, "reap_zombie", O_NONBLOCK)) {
 		int e = errno;
 		err << "zombiectl: switched off, but rmmod failed: "
 		    << (e == EWOULDBLOCK ? "a reap_zombie file is still open"
-					 : std::strerror(e))
+					 : errno_text(e))
 		    << "\n";
 		return EXIT_NONE;
 	}

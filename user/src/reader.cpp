@@ -17,7 +17,7 @@ namespace
 Error sys_error(const std::string &what)
 {
 	int e = errno;
-	return Error{e, what + ": " + std::strerror(e)};
+	return Error{e, what + ": " + errno_text(e)};
 }
 
 Result<std::string> read_at(int dirfd, const std::string &rel)
@@ -107,7 +107,7 @@ Result<ProcDir> ProcDir::open(const Tree &root, int pid)
 		int e = errno;
 		if (e == ENOENT)
 			return Error{ESRCH, "pid " + name + " does not exist"};
-		return Error{e, "pid " + name + ": " + std::strerror(e)};
+		return Error{e, "pid " + name + ": " + errno_text(e)};
 	}
 	return d;
 }

@@ -2,6 +2,7 @@
 // Error values: a Result<T> holds a T or an Error (errno and a sentence).
 #pragma once
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <variant>
@@ -13,6 +14,28 @@ struct Error {
 	int code = 0;	     // errno, or 0 when none applies
 	std::string message; // one sentence, no trailing newline
 };
+
+namespace detail
+{
+// strerror_r(3) is the GNU one (returns the text) or the XSI one (fills buf).
+inline const char *strerror_text(const char *text, const char *)
+{
+	return text;
+}
+inline const char *strerror_text(int rc, const char *buf)
+{
+	return rc == 0 ? buf : nullptr;
+}
+} // namespace detail
+
+// strerror(3) without its shared buffer: safe from several threads.
+inline std::string errno_text(int e)
+{
+	char buf[128];
+	const char *t =
+	    detail::strerror_text(::strerror_r(e, buf, sizeof(buf)), buf);
+	return t ? t : "error " + std::to_string(e);
+}
 
 template <class T> class Result
 {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <csignal>
 #include <string>
 
 #include "procfs.hpp"
+#include "result.hpp"
 
 using namespace rz;
 
@@ -190,5 +192,11 @@ TEST_SUITE("misc")
 			if (!r)
 				CHECK(r.error().code == EINVAL);
 		}
+	}
+	TEST_CASE("errno_text is strerror without the shared buffer")
+	{
+		CHECK(errno_text(ENOENT) == "No such file or directory");
+		CHECK(errno_text(EBUSY) == "Device or resource busy");
+		CHECK(errno_text(4242) == "Unknown error 4242");
 	}
 }
