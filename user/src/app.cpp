@@ -10,6 +10,24 @@
 
 namespace rz
 {
+namespace
+{
+
+// -j: a plain decimal 1..1024; CLI11's Range would call "abc" out of range.
+std::string check_jobs(std::string &s)
+{
+	unsigned n = 0;
+	bool digits = !s.empty() && s.size() <= 4;
+	for (char c : s) {
+		digits = digits && c >= '0' && c <= '9';
+		n = digits ? n * 10 + static_cast<unsigned>(c - '0') : 0;
+	}
+	if (digits && n >= 1 && n <= 1024)
+		return {};
+	return "'" + s + "' is not a number of jobs from 1 to 1024";
+}
+
+} // namespace
 
 std::unique_ptr<App> make_app()
 {
@@ -62,6 +80,12 @@ std::unique_ptr<App> make_app()
 	a->reap->add_flag("-n,--dry-run", o.dry_run,
 			  "validate and report, write nothing");
 	a->reap->add_flag("-f,--force", o.force, "skip the grace period");
+	a->reap
+	    ->add_option("-j,--jobs", o.jobs,
+			 "writes in flight at once; the kernel batches them")
+	    ->type_name("N")
+	    ->capture_default_str()
+	    ->check(CLI::Validator(check_jobs, "1..1024"));
 	a->reap->footer("Examples:\n  zombiectl reap 4242\n"
 			"  zombiectl reap --children-of 1 --grace 60\n"
 			"  zombiectl reap --all --dry-run");

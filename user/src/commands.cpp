@@ -12,12 +12,14 @@
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "diagnose.hpp"
 #include "json.hpp"
+#include "parallel.hpp"
 #include "reader.hpp"
 #include "validate.hpp"
 
@@ -419,6 +421,37 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 	return r;
 }
 
+// Descriptors one reap_one() holds at most: the /proc/<pid> directory,
+// the pidfd, then a task directory and a file in it, or a parent's
+// directory and a file in it, or the reap_zombie file.
+constexpr rlim_t FDS_PER_JOB = 4;
+constexpr rlim_t FDS_SPARE = 32; // stdio, the proc root, the library's
+
+// How many of @jobs fit in RLIMIT_NOFILE, after raising its soft limit
+// toward the hard one if they do not: a write refused with EMFILE would
+// read as a failed reap.
+unsigned jobs_within_fd_limit(unsigned jobs)
+{
+	struct rlimit rl {
+	};
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return jobs;
+	const rlim_t need = jobs * FDS_PER_JOB + FDS_SPARE;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit up = rl;
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY
+				  ? need
+				  : std::min(need, rl.rlim_max);
+		if (up.rlim_cur > rl.rlim_cur && !setrlimit(RLIMIT_NOFILE, &up))
+			rl = up;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return jobs;
+	if (rl.rlim_cur < FDS_SPARE + FDS_PER_JOB)
+		return 1;
+	return static_cast<unsigned>((rl.rlim_cur - FDS_SPARE) / FDS_PER_JOB);
+}
+
 } // namespace
 
 int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
@@ -456,16 +489,33 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 		}
 	}
 	auto env = reap_env(*proc, o);
-	std::vector<Outcome> results;
-	for (auto &t : targets) {
-		if (!t) {
-			Outcome r;
+	// A pid named twice: its later mentions wait for the earlier ones to
+	// finish, as they did one at a time, and find it gone.
+	std::vector<std::size_t> round(targets.size(), 0);
+	std::size_t rounds = 1;
+	std::map<int, std::size_t> seen;
+	for (std::size_t i = 0; i < targets.size(); i++)
+		if (targets[i]) {
+			round[i] = seen[targets[i]->pid]++;
+			rounds = std::max(rounds, round[i] + 1);
+		}
+	const unsigned jobs = jobs_within_fd_limit(o.jobs);
+	std::vector<Outcome> results(targets.size());
+	for (std::size_t k = 0; k < rounds; k++) {
+		std::vector<std::size_t> now;
+		for (std::size_t i = 0; i < targets.size(); i++)
+			if (round[i] == k)
+				now.push_back(i);
+		parallel_for(now.size(), jobs, [&](std::size_t j) {
+			auto &t = targets[now[j]];
+			auto &r = results[now[j]];
+			if (t) {
+				r = reap_one(*proc, *t, env, o);
+				return;
+			}
 			r.outcome = "refused";
 			r.reason = t.error().message;
-			results.push_back(r);
-			continue;
-		}
-		results.push_back(reap_one(*proc, *t, env, o));
+		});
 	}
 
 	int done = 0;

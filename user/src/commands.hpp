@@ -27,6 +27,7 @@ struct Options {
 	double grace = 10;
 	bool dry_run = false;
 	bool force = false;
+	unsigned jobs = 32; // writes in flight at once
 };
 
 int cmd_list(const Options &o, std::ostream &out, std::ostream &err);

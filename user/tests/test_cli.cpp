@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -249,6 +250,89 @@ TEST_SUITE("cli")
 		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "43"});
 		CHECK(r.rc == 1);
 		CHECK(r.err.find("no zombies among the children of pid 43") !=
+		      std::string::npos);
+	}
+	TEST_CASE("reap --jobs keeps the order and writes nothing on a dry run")
+	{
+		ProcTree t;
+		seed(t);
+		std::vector<std::string> args = {"reap", "--dry-run", "-J"};
+		for (int pid = 100; pid < 300; pid++) {
+			t.process(pid,
+				  stat_text(pid, "w" + std::to_string(pid), 'Z',
+					    7, 1, (pid % 7) << 8),
+				  status_text(pid, 7));
+			args.push_back(std::to_string(pid));
+		}
+		args.push_back("43"); // refused, in the middle of the output
+		args.push_back("123");
+		auto one = zombiectl(t, [&] {
+			auto a = args;
+			a.insert(a.begin() + 1, {"--jobs", "1"});
+			return a;
+		}());
+		CHECK(one.rc == 64);
+		CHECK(valid_json(one.out));
+		// ascending as given, then 43, then 123 again
+		size_t at = 0;
+		for (int pid = 100; pid < 300; pid++) {
+			at = one.out.find(
+			    "{\"pid\":" + std::to_string(pid) + ",", at);
+			REQUIRE(at != std::string::npos);
+		}
+		CHECK(one.out.find("{\"pid\":43,", at) != std::string::npos);
+		for (auto j : {"2", "16", "1024"}) {
+			CAPTURE(j);
+			auto a = args;
+			a.insert(a.begin() + 1, {"-j", j});
+			auto r = zombiectl(t, a);
+			CHECK(r.rc == one.rc);
+			CHECK(r.out == one.out);
+			CHECK(r.err == one.err);
+		}
+		// the default, and text output
+		args.erase(args.begin() + 2); // -J
+		auto text = zombiectl(t, args);
+		CHECK(text.rc == 64);
+		CHECK(
+		    text.out.find("pid 100 (w100) would be reaped: exit 2 (dry "
+				  "run)\npid 101 (w101) would be reaped: "
+				  "exit 3 (dry run)\n") == 0);
+		CHECK(text.err ==
+		      "zombiectl: pid 43 (busy) is not a zombie, it "
+		      "is running: use kill\n");
+		// nothing written to any reap_zombie file
+		for (int pid : {42, 100, 199, 299}) {
+			CAPTURE(pid);
+			auto f = t.proc() + "/" + std::to_string(pid) +
+				 "/reap_zombie";
+			CHECK(std::filesystem::file_size(f) == 0);
+		}
+	}
+	TEST_CASE("reap --jobs takes 1 to 1024")
+	{
+		ProcTree t;
+		seed(t);
+		for (auto j : {"1", "32", "1024"}) {
+			CAPTURE(j);
+			auto r = zombiectl(
+			    t, {"reap", "--dry-run", "--jobs", j, "42"});
+			CHECK(r.rc == 0);
+			CHECK(r.out.find("pid 42 (worker) would be reaped") ==
+			      0);
+		}
+		for (auto j : {"0", "1025", "abc", "-1", "2x", ""}) {
+			CAPTURE(j);
+			auto r = zombiectl(
+			    t, {"reap", "--dry-run", "--jobs", j, "42"});
+			CHECK(r.rc == 2);
+			CHECK(r.out == "");
+			CHECK(r.err.find("--jobs: '" + std::string(j) +
+					 "' is not a number of jobs from 1 to "
+					 "1024\n") == 0);
+		}
+		auto r = zombiectl(t, {"reap", "--help"});
+		CHECK(r.out.find("-j,--jobs N:1..1024=32") !=
 		      std::string::npos);
 	}
 	TEST_CASE("reap without the module says how to load it")
