@@ -68,3 +68,19 @@ in_chroot() {
 	umount "$root/proc" "$root/dev"
 	return $rc
 }
+
+# need_pkgs PACKAGE...: install those that are not installed yet, with an
+# apt-get update first only then.
+need_pkgs() {
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	[ "$(id -u)" = 0 ] || die "missing packages: ${missing[*]} (run as root)"
+	apt-get update -qq >&2 || log "warning: apt-get update failed"
+	log "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2
+}
