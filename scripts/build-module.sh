@@ -3,6 +3,8 @@
 # several kernels can be built side by side; in the kernel's chroot when
 # its headers live there (setup.sh).
 #   build-module.sh KVER OUTDIR    prints the path of the .ko
+# RZ_KDIR: build against this kernel build tree (e.g. the debug kernel's,
+# scripts/debug-kernel.sh) instead of /usr/src/linux-headers-KVER.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 kver=$1 out=$2
@@ -11,9 +13,12 @@ mkdir -p "$out/src/kmod"
 cp "$top"/kmod/*.[ch] "$top"/kmod/Kbuild "$top"/kmod/Makefile "$out/src/kmod/"
 rm -f "$out"/src/kmod/*.mod.c
 cp "$top/VERSION" "$out/src/"
-if [ -d "/usr/src/linux-headers-$kver" ]; then
-	make -s -C "$out/src/kmod" KDIR="/usr/src/linux-headers-$kver" >"$out/build.log" 2>&1 ||
-		{ cat "$out/build.log" >&2; die "module build failed for $kver"; }
+if [ -n "${RZ_KDIR:-}" ] || [ -d "/usr/src/linux-headers-$kver" ]; then
+	kdir=${RZ_KDIR:-/usr/src/linux-headers-$kver}
+	[ -z "${RZ_KDIR:-}" ] || [ -f "$kdir/Module.symvers" ] ||
+		die "RZ_KDIR=$kdir: no Module.symvers, not a built kernel tree"
+	make -s -C "$out/src/kmod" KDIR="$kdir" >"$out/build.log" 2>&1 ||
+		{ cat "$out/build.log" >&2; die "module build failed for $kver ($kdir)"; }
 	echo "$out/src/kmod/reap_zombie.ko"
 elif root=$(chroot_for "$kver"); then
 	# headers that need the chroot's compiler: build in there
