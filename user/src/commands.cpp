@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -115,6 +116,22 @@ std::vector<Zombie> scan_zombies(const Tree &proc, int ppid)
 		    z.parent->cgroup)
 			z.cgroup = *z.parent->cgroup;
 		out.push_back(std::move(z));
+	}
+	return out;
+}
+
+// The pids of every zombie of the proc root (optionally only the children
+// of @ppid), ascending: one read of <pid>/stat each, what reap needs.
+std::vector<int> scan_zombie_pids(const Tree &proc, int ppid)
+{
+	std::vector<int> out;
+	for (int pid : proc.pids()) {
+		auto stat = proc.read(std::to_string(pid) + "/stat");
+		if (!stat)
+			continue;
+		auto st = parse_stat(*stat);
+		if (st && st->state == 'Z' && (!ppid || st->ppid == ppid))
+			out.push_back(pid);
 	}
 	return out;
 }
@@ -304,6 +321,32 @@ ReapEnv reap_env(const Tree &proc, const Options &o)
 	return env;
 }
 
+// The comm of each parent, read once (only its stat) however many of its
+// zombies are reaped; shared by the reap jobs.
+class ParentComms
+{
+public:
+	explicit ParentComms(const Tree &proc) : proc_(proc) {}
+	std::string get(int ppid)
+	{
+		std::lock_guard<std::mutex> lock(mu_);
+		auto it = comms_.find(ppid);
+		if (it != comms_.end())
+			return it->second;
+		std::string comm;
+		if (auto s = proc_.read(std::to_string(ppid) + "/stat"))
+			if (auto st = parse_stat(*s))
+				comm = st->comm;
+		comms_.emplace(ppid, comm);
+		return comm;
+	}
+
+private:
+	const Tree &proc_;
+	std::mutex mu_;
+	std::map<int, std::string> comms_;
+};
+
 struct Outcome {
 	int pid = 0;
 	std::string comm;
@@ -344,8 +387,10 @@ bool released(int pidfd, const ProcDir &dir)
 	return !dir.read("stat");
 }
 
+// Reads the target's stat and status (and sched only when the grace
+// period decides), nothing else: validate() needs no more.
 Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
-		 const Options &o)
+		 const Options &o, ParentComms &parents)
 {
 	Outcome r;
 	r.pid = arg.pid;
@@ -357,7 +402,7 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 	}
 	// Hold the process: a pidfd where the kernel has them.
 	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, arg.pid, 0)));
-	auto info = dir->info(true);
+	auto info = dir->reap_info();
 	if (!info) {
 		r.outcome = "refused";
 		r.reason = info.error().message;
@@ -366,9 +411,6 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 	r.comm = info->stat.comm;
 	r.exit_code = info->stat.exit_code;
 	r.ppid = info->stat.ppid;
-	if (auto pd = ProcDir::open(proc, r.ppid))
-		if (auto pi = pd->info(false))
-			r.pcomm = pi->stat.comm;
 	const std::string who =
 	    "pid " + std::to_string(arg.pid) + " (" + r.comm + ")";
 	if (arg.inode) {
@@ -385,7 +427,7 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 	}
 	ReapEnv e = env;
 	e.module_present = dir->has_reap_file();
-	auto v = validate(*info, e);
+	auto v = validate_lazy(*info, e, [&] { return dir->exec_start_ms(); });
 	if (!v.ok) {
 		r.outcome = "refused";
 		r.reason = v.reason;
@@ -418,12 +460,13 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 		return r;
 	}
 	r.outcome = "reaped";
+	r.pcomm = parents.get(r.ppid); // only the report of a reap shows it
 	return r;
 }
 
 // Descriptors one reap_one() holds at most: the /proc/<pid> directory,
-// the pidfd, then a task directory and a file in it, or a parent's
-// directory and a file in it, or the reap_zombie file.
+// the pidfd, then one file of it (stat, status, sched or reap_zombie) or a
+// parent's stat; one more to spare.
 constexpr rlim_t FDS_PER_JOB = 4;
 constexpr rlim_t FDS_SPARE = 32; // stdio, the proc root, the library's
 
@@ -470,8 +513,9 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 		for (auto &s : o.pids)
 			targets.push_back(parse_pid_arg(s));
 	} else {
-		for (auto &z : scan_zombies(*proc, o.all ? 0 : o.children_of))
-			targets.push_back(PidArg{z.p.pid, std::nullopt});
+		for (int pid :
+		     scan_zombie_pids(*proc, o.all ? 0 : o.children_of))
+			targets.push_back(PidArg{pid, std::nullopt});
 		if (targets.empty()) {
 			if (o.json)
 				out << Json()
@@ -500,6 +544,7 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 			rounds = std::max(rounds, round[i] + 1);
 		}
 	const unsigned jobs = jobs_within_fd_limit(o.jobs);
+	ParentComms parents(*proc);
 	std::vector<Outcome> results(targets.size());
 	for (std::size_t k = 0; k < rounds; k++) {
 		std::vector<std::size_t> now;
@@ -510,7 +555,7 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 			auto &t = targets[now[j]];
 			auto &r = results[now[j]];
 			if (t) {
-				r = reap_one(*proc, *t, env, o);
+				r = reap_one(*proc, *t, env, o, parents);
 				return;
 			}
 			r.outcome = "refused";

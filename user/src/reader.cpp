@@ -131,7 +131,7 @@ Result<UniqueFd> ProcDir::open_reap() const
 	return fd;
 }
 
-Result<ProcessInfo> ProcDir::info(bool with_tasks) const
+Result<ProcessInfo> ProcDir::stat_and_status() const
 {
 	ProcessInfo p;
 	p.pid = pid_;
@@ -149,6 +149,26 @@ Result<ProcessInfo> ProcDir::info(bool with_tasks) const
 	if (!ss)
 		return ss.error();
 	p.status = *ss;
+	return p;
+}
+
+Result<ProcessInfo> ProcDir::reap_info() const
+{
+	return stat_and_status();
+}
+
+std::optional<double> ProcDir::exec_start_ms() const
+{
+	auto s = read("sched");
+	return s ? parse_sched_exec_start(*s) : std::nullopt;
+}
+
+Result<ProcessInfo> ProcDir::info(bool with_tasks) const
+{
+	auto r = stat_and_status();
+	if (!r)
+		return r;
+	ProcessInfo &p = *r;
 	if (auto cg = read("cgroup"))
 		p.cgroup = parse_cgroup_v2(*cg);
 	if (auto w = read("wchan"))
@@ -158,11 +178,11 @@ Result<ProcessInfo> ProcDir::info(bool with_tasks) const
 	if (auto s = read("sched"))
 		p.exec_start_ms = parse_sched_exec_start(*s);
 	if (!with_tasks)
-		return p;
+		return r;
 	UniqueFd task(
 	    ::openat(fd_.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (!task.valid())
-		return p;
+		return r;
 	for (int tid : numeric_entries(task.get())) {
 		auto dir = std::to_string(tid) + "/";
 		auto ts = read_at(task.get(), dir + "stat");
@@ -180,7 +200,7 @@ Result<ProcessInfo> ProcDir::info(bool with_tasks) const
 			t.stack = trim(*s);
 		p.tasks.push_back(std::move(t));
 	}
-	return p;
+	return r;
 }
 
 } // namespace rz

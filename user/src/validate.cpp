@@ -85,4 +85,18 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env)
 	return v;
 }
 
+Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
+		      const std::function<std::optional<double>()> &exec_start)
+{
+	// The age is read last, by the grace check alone: every check before
+	// it passes with or without --force alike.
+	if (!env.force && env.grace_s > 0) {
+		ReapEnv forced = env;
+		forced.force = true;
+		if (validate(p, forced).ok)
+			p.exec_start_ms = exec_start();
+	}
+	return validate(p, env);
+}
+
 } // namespace rz

@@ -2,6 +2,7 @@
 // Whether zombiectl may write to a process's reap_zombie file: pure.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -34,5 +35,12 @@ std::optional<double> zombie_age(const ProcessInfo &p, const ReapEnv &env,
 				 bool *estimated);
 
 Verdict validate(const ProcessInfo &p, const ReapEnv &env);
+
+// validate(), for a @p read without sched (ProcDir::reap_info()): calls
+// @exec_start once, into p.exec_start_ms, only when the grace period is
+// what decides, so every other verdict costs no read of sched. The verdict
+// is the one validate() gives @p with p.exec_start_ms loaded up front.
+Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
+		      const std::function<std::optional<double>()> &exec_start);
 
 } // namespace rz

@@ -2,8 +2,12 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include <vector>
 
 #include "app.hpp"
@@ -137,6 +141,46 @@ void seed(ProcTree &t, bool module = true)
 	t.write("sys/fs/cgroup/app/pids.current", "3\n");
 	t.write("sys/fs/cgroup/app/pids.max", "3\n");
 }
+
+// The names opened in each of @dirs ("." for the directory itself) since
+// the last take(), as inotify reports them.
+class Opens
+{
+public:
+	explicit Opens(const std::vector<std::string> &dirs)
+	    : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC))
+	{
+		REQUIRE(fd_ >= 0);
+		for (auto &d : dirs) {
+			int wd = inotify_add_watch(fd_, d.c_str(), IN_OPEN);
+			REQUIRE(wd >= 0);
+			dirs_[wd] = d;
+		}
+	}
+	~Opens() { ::close(fd_); }
+	Opens(const Opens &) = delete;
+	Opens &operator=(const Opens &) = delete;
+
+	std::map<std::string, std::set<std::string>> take()
+	{
+		std::map<std::string, std::set<std::string>> out;
+		alignas(inotify_event) char buf[65536];
+		ssize_t n;
+		while ((n = ::read(fd_, buf, sizeof(buf))) > 0) {
+			for (char *p = buf; p < buf + n;) {
+				auto *e = reinterpret_cast<inotify_event *>(p);
+				out[dirs_[e->wd]].insert(
+				    e->len ? std::string(e->name) : ".");
+				p += sizeof(inotify_event) + e->len;
+			}
+		}
+		return out;
+	}
+
+private:
+	int fd_;
+	std::map<int, std::string> dirs_;
+};
 
 } // namespace
 
@@ -393,5 +437,71 @@ TEST_SUITE("cli")
 		CHECK(r.out.find("\"remedy\":") != std::string::npos);
 		r = zombiectl(t, {"why", "4343"});
 		CHECK(r.rc == 1);
+	}
+	TEST_CASE("reap reads the target's stat and status, not what why reads")
+	{
+		ProcTree t;
+		seed(t);
+		t.write("proc/42/stack", "[<0>] do_exit+0x1/0x2\n");
+		t.write("proc/42/sched", "se.exec_start : 1.0\n");
+		t.write("proc/7/stack", "[<0>] do_wait+0x1/0x2\n");
+		t.write("proc/7/sched", "se.exec_start : 1.0\n");
+		const auto z = t.proc() + "/42", p = t.proc() + "/7";
+		Opens opens({z, z + "/task", z + "/task/42", p});
+		using Names = std::set<std::string>;
+
+		auto r = zombiectl(t, {"reap", "--dry-run", "--force", "42"});
+		CHECK(r.rc == 0);
+		CHECK(r.out == "pid 42 (worker) would be reaped: exit 42 (dry "
+			       "run)\n");
+		auto o = opens.take();
+		CHECK(o[z] == Names{".", "stat", "status"});
+		CHECK(o[z + "/task"].empty());
+		CHECK(o[z + "/task/42"].empty());
+		CHECK(o[p].empty()); // the parent's comm only for a reap
+
+		// the grace period reads sched, and only then
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "-J", "--children-of", "7"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("\"outcome\":\"dry-run\"") !=
+		      std::string::npos);
+		o = opens.take();
+		CHECK(o[z] == Names{".", "stat", "status", "sched"});
+		CHECK(o[z + "/task"].empty());
+		CHECK(o[z + "/task/42"].empty());
+		CHECK(o[p] == Names{"stat"}); // the scan of every pid's stat
+
+		r = zombiectl(t, {"reap", "--dry-run", "43"}); // refused
+		CHECK(r.rc == 1);
+		o = opens.take();
+		CHECK(o[z].empty());
+		CHECK(o[p].empty());
+
+		// why still reads them all, for the target and its parent
+		r = zombiectl(t, {"why", "42"});
+		CHECK(r.rc == 0);
+		o = opens.take();
+		for (auto f : {"stat", "status", "cgroup", "wchan", "stack",
+			       "sched", "task"}) {
+			CAPTURE(f);
+			CHECK(o[z].count(f) == 1);
+			CHECK(o[p].count(f) == 1);
+		}
+		CHECK(o[z + "/task"] == Names{"."});
+		CHECK(o[z + "/task/42"] == Names{"stat"});
+
+		// so reap works where those cannot be read, and why tells
+		for (auto f : {"wchan", "stack", "sched", "cgroup", "task"})
+			std::filesystem::remove_all(z + "/" + f);
+		for (auto f : {"wchan", "stack", "sched"})
+			std::filesystem::create_directory(z + "/" + f);
+		r = zombiectl(t, {"reap", "--dry-run", "-J", "42"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("\"outcome\":\"dry-run\"") !=
+		      std::string::npos);
+		r = zombiectl(t, {"why", "-J", "42"});
+		CHECK(r.rc == 0);
+		CHECK(valid_json(r.out));
 	}
 }

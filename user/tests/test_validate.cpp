@@ -111,4 +111,76 @@ TEST_SUITE("validate")
 		e.uptime_s = 100;
 		CHECK(validate(p, e).ok);
 	}
+	TEST_CASE("validate_lazy reads sched only for the grace period")
+	{
+		int loads = 0;
+		auto loader = [&](std::optional<double> v) {
+			return [&loads, v] {
+				loads++;
+				return v;
+			};
+		};
+		// young: loaded once, the same refusal as with sched up front
+		auto p = make('Z');
+		auto v = validate_lazy(p, env(), loader(97000));
+		CHECK(loads == 1);
+		CHECK_FALSE(v.ok);
+		CHECK(v.reason.find(" died 3.0 s ago") != std::string::npos);
+		auto full = make('Z');
+		full.exec_start_ms = 97000;
+		CHECK(v.reason == validate(full, env()).reason);
+		// old: loaded, accepted
+		loads = 0;
+		p = make('Z');
+		v = validate_lazy(p, env(), loader(50000));
+		CHECK(loads == 1);
+		CHECK(v.ok);
+		REQUIRE(v.age_s);
+		CHECK(*v.age_s == doctest::Approx(50));
+		// sched unreadable: the start time bounds the age, as before
+		loads = 0;
+		p = make('Z');
+		auto e = env();
+		e.now_ms = 0;
+		e.uptime_s = 5;
+		e.clk_tck = 100;
+		v = validate_lazy(p, e, loader(std::nullopt));
+		CHECK(loads == 1);
+		CHECK(v.reason == validate(make('Z'), e).reason);
+		CHECK(v.reason.find("at most 4.0 s") != std::string::npos);
+		// forced, or no grace period: never read
+		loads = 0;
+		e = env();
+		e.force = true;
+		p = make('Z');
+		CHECK(validate_lazy(p, e, loader(97000)).ok);
+		e = env();
+		e.grace_s = 0;
+		p = make('Z');
+		CHECK(validate_lazy(p, e, loader(97000)).ok);
+		CHECK(loads == 0);
+		// refused before the grace period: never read, same reason
+		auto no_module = env();
+		no_module.module_present = false;
+		auto unprivileged = env();
+		unprivileged.privileged = false;
+		auto self = env();
+		self.self_pid = 42;
+		struct Case {
+			ProcessInfo p;
+			ReapEnv e;
+		};
+		for (auto &c :
+		     {Case{make('S'), env()}, Case{make('Z', 2), env()},
+		      Case{make('Z', 1, 99), env()},
+		      Case{make('Z', 1, 0, 40), env()},
+		      Case{make('Z'), no_module}, Case{make('Z'), unprivileged},
+		      Case{make('Z'), self}}) {
+			auto q = c.p;
+			v = validate_lazy(q, c.e, loader(97000));
+			CHECK_FALSE(v.ok);
+			CHECK(v.reason == validate(c.p, c.e).reason);
+		}
+		CHECK(loads == 0);
+	}
 }
