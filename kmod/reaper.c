@@ -23,8 +23,10 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/ratelimit.h>
 #include <linux/refcount.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/signal.h>
@@ -57,10 +59,28 @@ struct rz_request {
 	char req_comm[TASK_COMM_LEN];
 };
 
+/*
+ * The longest the module has held tasklist_lock for writing, so that a
+ * test or an operator can see that chunking keeps it short.
+ */
+static unsigned long rz_max_hold_ns;
+module_param_named(max_lock_hold_ns, rz_max_hold_ns, ulong, 0644);
+MODULE_PARM_DESC(max_lock_hold_ns,
+		 "longest hold of tasklist_lock by zombie_reaper, in ns (write 0 to reset)");
+
 static DEFINE_SPINLOCK(rz_queue_lock);
 static LIST_HEAD(rz_queue);
 static DECLARE_WAIT_QUEUE_HEAD(rz_reaper_wq);
 static struct task_struct *rz_reaper;
+
+/* Under tasklist_lock, just before unlocking: note how long it was held. */
+static void rz_hold_end(u64 start)
+{
+	unsigned long held = local_clock() - start;
+
+	if (held > READ_ONCE(rz_max_hold_ns))
+		WRITE_ONCE(rz_max_hold_ns, held);
+}
 
 static void rz_put(struct rz_request *req)
 {
@@ -117,6 +137,7 @@ static int rz_carrier_fn(void *unused)
 static struct task_struct *rz_carrier_new(void)
 {
 	struct task_struct *c;
+	u64 start;
 
 	c = kthread_create(rz_carrier_fn, NULL, "zombie_carrier");
 	if (IS_ERR(c))
@@ -124,10 +145,12 @@ static struct task_struct *rz_carrier_new(void)
 	get_task_struct(c);
 
 	write_lock_irq(rz_tasklist_lock);
+	start = local_clock();
 	list_move_tail(&c->sibling, &current->children);
 	rcu_assign_pointer(c->real_parent, current);
 	rcu_assign_pointer(c->parent, current);
 	c->signal->has_child_subreaper = 1;
+	rz_hold_end(start);
 	write_unlock_irq(rz_tasklist_lock);
 
 	wake_up_process(c);
@@ -203,6 +226,7 @@ static void rz_run_batch(struct list_head *batch, struct task_struct **carrier)
 {
 	struct rz_request *req;
 	unsigned int moved = 0;
+	u64 start;
 
 	if (!*carrier) {
 		*carrier = rz_carrier_new();
@@ -217,6 +241,7 @@ static void rz_run_batch(struct list_head *batch, struct task_struct **carrier)
 	}
 
 	write_lock_irq(rz_tasklist_lock);
+	start = local_clock();
 	rcu_read_lock();
 	list_for_each_entry(req, batch, node) {
 		struct task_struct *p = pid_task(req->pid, PIDTYPE_PID);
@@ -231,6 +256,7 @@ static void rz_run_batch(struct list_head *batch, struct task_struct **carrier)
 		moved++;
 	}
 	rcu_read_unlock();
+	rz_hold_end(start);
 	write_unlock_irq(rz_tasklist_lock);
 
 	if (!moved)
