@@ -1,5 +1,7 @@
 # reap-zombie: top-level build.
 #   make check        install what is needed, build, run every test (QEMU)
+#   make check-debug  the guest suite on a 6.1 debug kernel (KASAN, lockdep,
+#                     kmemleak...), built once into .cache/debug-kernel
 #   make demo         build everything and show zombies reaped in a QEMU guest
 #   make kmod         build kmod/reap_zombie.ko for KDIR (default: running kernel)
 #   make user         build user/build/zombiectl (static)
@@ -14,7 +16,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
 
-.PHONY: all kmod user check demo setup lint clean install uninstall \
+.PHONY: all kmod user check check-debug demo setup lint clean install uninstall \
 	install-user install-kmod install-dkms-source uninstall-user \
 	dkms-add dkms-build dkms-install dkms-remove deb
 
@@ -31,6 +33,9 @@ setup:
 
 check:
 	scripts/check.sh
+
+check-debug:
+	scripts/check-debug.sh
 
 demo:
 	scripts/demo.sh
