@@ -23,7 +23,6 @@
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/wait.h>
 
 #include "compat.h"
 #include "reap_zombie.h"
@@ -41,8 +40,13 @@ static unsigned int rz_tgid_nents;
 static struct rz_pid_entry *rz_table;
 
 static bool rz_served;
+/*
+ * Lookups and readdirs that got the module's table and have not returned.
+ * The probe handlers run from the int3 trap, which lockdep rightly treats
+ * like an NMI: they take no lock, not even a wait queue's, and only count;
+ * rz_hook_serve(false) polls.
+ */
 static atomic_t rz_inflight = ATOMIC_INIT(0);
-static DECLARE_WAIT_QUEUE_HEAD(rz_inflight_wq);
 
 /* Set while init looks up RZ_PROBE_NAME; filled by the lookup probe. */
 static struct task_struct *rz_learner;
@@ -64,15 +68,15 @@ static bool rz_enter(void)
 	smp_mb__after_atomic();
 	if (READ_ONCE(rz_served))
 		return true;
-	if (atomic_dec_and_test(&rz_inflight))
-		wake_up(&rz_inflight_wq);
+	atomic_dec(&rz_inflight);
 	return false;
 }
 
 static int rz_leave(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	if (atomic_dec_and_test(&rz_inflight))
-		wake_up(&rz_inflight_wq);
+	/* the call is done with the table before it counts itself out */
+	smp_mb__before_atomic();
+	atomic_dec(&rz_inflight);
 	return 0;
 }
 
@@ -381,7 +385,8 @@ int rz_hook_serve(bool on)
 	if (on)
 		return 0;
 	smp_mb(); /* pairs with rz_enter() */
-	wait_event(rz_inflight_wq, !atomic_read(&rz_inflight));
+	while (atomic_read(&rz_inflight))
+		usleep_range(50, 200);
 	err = rz_prune();
 	if (err)
 		WRITE_ONCE(rz_served, true);
