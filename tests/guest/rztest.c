@@ -2400,16 +2400,17 @@ static void test_zombiectl_all_grace(void)
 	char want[96];
 	int i, gone = 1;
 
-	msleep(2500);
+	/* a wide grace: the debug kernel takes seconds to get to the young */
+	msleep(6500);
 	young = agent_new(2, 2, HOW_FORK, 0, NULL);
-	zctl("reap", "--all", "--grace", "2", "-J", NULL);
+	zctl("reap", "--all", "--grace", "6", "-J", NULL);
 	for (i = 0; i < 3; i++)
 		gone &= !exists(old.kids[i]);
 	snprintf(want, sizeof(want), "\"pid\":%d,\"comm\":\"rz-zombie\",\"outcome\":\"refused\"",
 		 young.kids[0]);
 	ok(zr.rc == 64 && valid_json(zr.out) && gone && strstr(zr.out, want) &&
 	   proc_state(young.kids[0]) == 'Z' && proc_state(young.kids[1]) == 'Z',
-	   "reap --all --grace 2: the old zombies reaped, the young refused (exit %d)",
+	   "reap --all --grace 6: the old zombies reaped, the young refused (exit %d)",
 	   zr.rc);
 	zctl("reap", "--all", "--force", NULL);
 	ok(zr.rc == 0 && !exists(young.kids[0]), "reap --all --force takes the rest");
