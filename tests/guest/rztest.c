@@ -1473,50 +1473,30 @@ static void test_fuzz(void)
 }
 
 /* Two writers on the same zombie: one reaps it, the other gets ESRCH. */
-struct duo {
-	pthread_barrier_t go;
-	int fd[2];
-	int err[2];
-	int stop;
-};
-
-static void *duo_writer(void *arg)
-{
-	struct duo *d = arg;
-
-	for (;;) {
-		pthread_barrier_wait(&d->go);
-		if (d->stop)
-			return NULL;
-		d->err[1] = write_fd(d->fd[1], "1", 1);
-		pthread_barrier_wait(&d->go);
-	}
-}
-
 static void test_two_writers(void)
 {
 	int rounds = env_long("RZ_ROUNDS", 1000), i, bad = 0, first = 0, st;
-	struct duo d = { .stop = 0 };
+	int fd, err;
+	struct race d = { .stop = 0 };	/* d.fd: the second writer's */
 	pthread_t th;
 
 	pthread_barrier_init(&d.go, NULL, 2);
-	pthread_create(&th, NULL, duo_writer, &d);
+	pthread_create(&th, NULL, race_writer, &d);
 	for (i = 0; i < rounds; i++) {
 		pid_t c = fork();
 
 		if (!c)
 			_exit(1);
 		wait_state(c, 'Z', 5000);
-		d.fd[0] = open_reap(c);
-		d.fd[1] = open_reap(c);
+		fd = open_reap(c);
+		d.fd = open_reap(c);
 		pthread_barrier_wait(&d.go);
-		d.err[0] = write_fd(d.fd[0], "1", 1);
+		err = fd < 0 ? ENOENT : write_fd(fd, "1", 1);
 		pthread_barrier_wait(&d.go);
-		close(d.fd[0]);
-		close(d.fd[1]);
-		if ((!d.err[0] && d.err[1] == ESRCH) ||
-		    (d.err[0] == ESRCH && !d.err[1]))
-			first += !d.err[0];
+		close(fd);
+		close(d.fd);
+		if ((!err && d.err == ESRCH) || (err == ESRCH && !d.err))
+			first += !err;
 		else
 			bad++;
 		if (exists(c) || waitpid(c, &st, WNOHANG) != -1) {
