@@ -38,12 +38,6 @@ echo "1 0" >"$results/kernel.counts"
 # Debian kernels under TCG: every test runs, the longest with fewer rounds
 # (make check runs them in full).
 knobs="rz.many=200 rz.rounds=100 rz.fuzz=2000 rz.cycles=20 rz.pressure=1000"
-# Without jump optimization of kprobes. With it, on this fully preemptible
-# kernel, the kprobe optimizer's RCU-tasks grace period did not end during
-# the load/unload cycles (hung-task reports: kprobe_optimizer in
-# synchronize_rcu_tasks(), rztest in register_kprobe() behind it); the
-# holdout is not identified yet. The Debian kernels run with it on.
-knobs="$knobs sysctl.debug.kprobes-optimization=0"
 t0=$(date +%s)
 RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results \
 	RZ_ARGS="$knobs ${RZ_ARGS:-}" \
