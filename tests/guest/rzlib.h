@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the guest programs share (rztest, the suite; rzbench, make bench):
+ * small /proc and file helpers, the module's load and unload, parent
+ * "agents" that make zombies and never wait for them, writers through the
+ * reap_zombie files, zombiectl runs and a fork-latency probe.
+ */
+#ifndef RZ_LIB_H
+#define RZ_LIB_H
+
+/* each program uses some of these helpers, not all */
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+#define MODNAME "reap_zombie"
+#define PARAM "/sys/module/reap_zombie/parameters/enabled"
+#define CGROOT "/sys/fs/cgroup"
+#define CG CGROOT "/rztest"
+
+static const char *module_path;
+
+/*
+ * The suite's counts, from the guest's kernel command line (rz.NAME=N, see
+ * init): the debug kernel runs fewer of the slowest.
+ */
+static long env_long(const char *name, long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtol(v, NULL, 10) : def;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void die(const char *what)
+{
+	printf("Bail out! %s: %s\n", what, strerror(errno));
+	fflush(stdout);
+	exit(2);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? errno : 0;
+	close(fd);
+	return n;
+}
+
+/* First line of a file, newline stripped; "" when unreadable. */
+static const char *read_str(const char *path)
+{
+	static char buf[256];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+static long read_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	if (!strncmp(buf, "max", 3))
+		return LONG_MAX;
+	return strtol(buf, NULL, 10);
+}
+
+/* State letter of /proc/<pid>/stat (or .../task/<tid>/stat); 0 if gone. */
+static char task_state(const char *path)
+{
+	char buf[1024];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return task_state(path);
+}
+
+static int wait_state_path(const char *path, char want, int ms)
+{
+	double end = now() + ms / 1000.0;
+
+	while (task_state(path) != want) {
+		if (now() > end)
+			return 0;
+		msleep(1);
+	}
+	return 1;
+}
+
+static int wait_state(pid_t pid, char want, int ms)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return wait_state_path(path, want, ms);
+}
+
+static int exists(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return access(path, F_OK) == 0;
+}
+
+static long status_field(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static int open_reap(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/" MODNAME, pid);
+	return open(path, O_WRONLY | O_CLOEXEC);
+}
+
+/* Write @len bytes of @buf to an open reap file: 0 on success, else errno. */
+static int write_fd(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (n < 0)
+		return errno;
+	return n == (ssize_t)len ? 0 : EIO;
+}
+
+/* Open and write "1": 0 when reaped, else errno (of open or write). */
+static int reap(pid_t pid)
+{
+	int fd = open_reap(pid);
+	int err;
+
+	if (fd < 0)
+		return errno;
+	err = write_fd(fd, "1", 1);
+	close(fd);
+	return err;
+}
+
+static const char *ename(int err)
+{
+	static char buf[8][32];
+	static int i;
+	const char *n = strerrorname_np(err);
+
+	if (!err)
+		return "success";
+	if (n)
+		return n;
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "errno %d", err);
+	return buf[i];
+}
+
+/* Does the kernel log hold a line containing @needle? */
+static int kmsg_has(const char *needle)
+{
+	char rec[2048];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	int found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	close(fd);
+	return found;
+}
+
+static int module_loaded(void)
+{
+	return access("/sys/module/" MODNAME, F_OK) == 0;
+}
+
+static int load_module(void)
+{
+	int fd = open(module_path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_finit_module, fd, "", 0))
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? errno : 0;
+}
+
+/* enabled=0 then rmmod, retrying while a racing open holds the module. */
+static int unload_module_retry(void)
+{
+	int err, i;
+
+	err = write_file(PARAM, "0");
+	if (err)
+		return err;
+	for (i = 0; i < 5000; i++) {
+		err = unload_module();
+		if (err != EWOULDBLOCK && err != EAGAIN && err != EBUSY)
+			return err;
+		msleep(1);
+	}
+	return err;
+}
+
+static pid_t reap_any_child(int flags, int *status)
+{
+	pid_t r;
+
+	do
+		r = waitpid(-1, status, flags);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* ------------------------------------------------ parent agent processes */
+
+/*
+ * A parent agent is a child of the test that makes zombies and then never
+ * waits for them unless told to: it sleeps reading commands.
+ */
+enum { HOW_FORK, HOW_CLONE_SIGUSR1, HOW_CLONE_NOSIG };
+
+struct agent {
+	pid_t pid;
+	int cmd;	/* commands to the agent */
+	int rep;	/* its replies */
+	int n;		/* zombies made */
+	pid_t *kids;	/* the zombies, then the live children */
+	int nlive;
+};
+
+struct reply {
+	long ret;
+	int err;
+	int status;
+};
+
+static int agent_blocks_sigchld;	/* next agents block SIGCHLD */
+static pid_t agent_pgid;	/* next agents' zombies join this pgrp */
+static int agent_setsid;	/* next agents' zombies lead their session */
+static char clone_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int clone_exit(void *arg)
+{
+	_exit((int)(intptr_t)arg);
+}
+
+static void agent_main(int cmd, int rep, int n, int code, int how, int nlive,
+		       const char *cgroup)
+{
+	struct reply r;
+	int i, c;
+
+	prctl(PR_SET_NAME, "rz-parent");
+	if (agent_blocks_sigchld) {
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+	}
+	if (cgroup) {
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", cgroup);
+		if (write_file(path, "0"))
+			_exit(3);
+	}
+	for (i = 0; i < n + nlive; i++) {
+		pid_t pid;
+
+		if (i >= n) {
+			pid = fork();
+			if (!pid) {
+				for (;;)
+					pause();
+			}
+		} else if (how == HOW_FORK) {
+			pid = fork();
+			if (!pid) {
+				prctl(PR_SET_NAME, "rz-zombie");
+				if (agent_pgid && setpgid(0, agent_pgid))
+					_exit(120);
+				if (agent_setsid && setsid() < 0)
+					_exit(121);
+				_exit(code);
+			}
+		} else {
+			pid = clone(clone_exit, clone_stack + sizeof(clone_stack),
+				    how == HOW_CLONE_SIGUSR1 ? SIGUSR1 : 0,
+				    (void *)(intptr_t)code);
+		}
+		if (pid < 0)
+			_exit(4);
+		if (write(rep, &pid, sizeof(pid)) != sizeof(pid))
+			_exit(5);
+	}
+	while (read(cmd, &c, 1) == 1) {
+		double t0;
+
+		memset(&r, 0, sizeof(r));
+		switch (c & 0xff) {
+		case 'w':	/* one blocking waitpid(-1) */
+			r.ret = waitpid(-1, &r.status, 0);
+			break;
+		case 'a':	/* anything left, clone children included? */
+			r.ret = waitpid(-1, &r.status, WNOHANG | __WALL);
+			break;
+		case 'L':	/* waitpid() loop over every zombie, timed */
+			t0 = now();
+			for (i = 0; i < n; i++)
+				if (waitpid(-1, &r.status, __WALL) < 0)
+					break;
+			r.ret = (long)((now() - t0) * 1e9);
+			r.status = i;
+			break;
+		default:
+			_exit(0);
+		}
+		r.err = r.ret < 0 ? errno : 0;
+		if (write(rep, &r, sizeof(r)) != sizeof(r))
+			_exit(6);
+	}
+	_exit(0);
+}
+
+static struct agent agent_new(int n, int code, int how, int nlive,
+			      const char *cgroup)
+{
+	struct agent a = { .n = n, .nlive = nlive };
+	int cmd[2], rep[2], i;
+
+	if (pipe(cmd) || pipe(rep))
+		die("pipe");
+	a.pid = fork();
+	if (a.pid < 0)
+		die("fork");
+	if (!a.pid) {
+		close(cmd[1]);
+		close(rep[0]);
+		agent_main(cmd[0], rep[1], n, code, how, nlive, cgroup);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	a.cmd = cmd[1];
+	a.rep = rep[0];
+	a.kids = calloc(n + nlive + 1, sizeof(pid_t));
+	for (i = 0; i < n + nlive; i++)
+		if (read(a.rep, &a.kids[i], sizeof(pid_t)) != sizeof(pid_t))
+			die("agent did not start its children");
+	for (i = 0; i < n; i++)
+		if (!wait_state(a.kids[i], 'Z', 10000))
+			die("child did not become a zombie");
+	return a;
+}
+
+static struct reply agent_ask(struct agent *a, char c)
+{
+	struct reply r = { .ret = -2 };
+
+	if (write(a->cmd, &c, 1) != 1 || read(a->rep, &r, sizeof(r)) != sizeof(r))
+		r.ret = -2;
+	return r;
+}
+
+/* Kill the agent and whatever is left of its children, reap them all. */
+static void agent_end(struct agent *a)
+{
+	int i, st;
+
+	for (i = 0; i < a->n + a->nlive; i++)
+		if (a->kids[i] > 0 && proc_state(a->kids[i]) != 'Z')
+			kill(a->kids[i], SIGKILL);
+	kill(a->pid, SIGKILL);
+	waitpid(a->pid, &st, 0);
+	close(a->cmd);
+	close(a->rep);
+	/* orphans come to us, the subreaper */
+	while (reap_any_child(WNOHANG | __WALL, &st) > 0)
+		;
+	free(a->kids);
+}
+
+/* --------------------------------------------- writers through the files */
+
+struct bulk {
+	pid_t *pids;
+	int n;
+	int stride, first;
+	atomic_int done;
+	int reaped;
+	int other;
+};
+
+static void *bulk_writer(void *arg)
+{
+	struct bulk *b = arg;
+	int i;
+
+	for (i = b->first; i < b->n; i += b->stride) {
+		int err = reap(b->pids[i]);
+
+		if (!err)
+			b->reaped++;
+		else if (err != ESRCH && err != ENOENT)
+			b->other++;
+		atomic_fetch_add(&b->done, 1);
+	}
+	return NULL;
+}
+
+static double bulk_reap(struct agent *a, int threads, int *reaped, int *other)
+{
+	struct bulk b[16];
+	pthread_t th[16];
+	double t0 = now();
+	int i;
+
+	*reaped = *other = 0;
+	for (i = 0; i < threads; i++) {
+		b[i] = (struct bulk){ .pids = a->kids, .n = a->n,
+				      .stride = threads, .first = i };
+		pthread_create(&th[i], NULL, bulk_writer, &b[i]);
+	}
+	for (i = 0; i < threads; i++) {
+		pthread_join(th[i], NULL);
+		*reaped += b[i].reaped;
+		*other += b[i].other;
+	}
+	return now() - t0;
+}
+
+static int count_left(const struct agent *a)
+{
+	int i, left = 0;
+
+	for (i = 0; i < a->n; i++)
+		left += exists(a->kids[i]);
+	return left;
+}
+
+/* ---------------------------------------------------------- zombiectl runs */
+
+#define ZCTL "/bin/zombiectl"
+
+struct zrun {
+	int rc;
+	char out[1 << 20];
+	char err[8192];
+};
+
+static struct zrun zr;
+
+static void slurp(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += r;
+	buf[n] = 0;
+	while (read(fd, &(char){ 0 }, 1) > 0)	/* drain what did not fit */
+		;
+}
+
+/* Run zombiectl with a NULL-terminated argument list; fills zr. */
+static int zctl(const char *arg, ...)
+{
+	const char *argv[64] = { "zombiectl" };
+	int o[2], e[2], i = 1, st;
+	va_list ap;
+	pid_t c;
+
+	va_start(ap, arg);
+	for (; arg && i < 63; arg = va_arg(ap, const char *))
+		argv[i++] = arg;
+	va_end(ap);
+	argv[i] = NULL;
+	if (pipe(o) || pipe(e))
+		die("pipe");
+	c = fork();
+	if (!c) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		execv(ZCTL, (char **)argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	slurp(o[0], zr.out, sizeof(zr.out));
+	slurp(e[0], zr.err, sizeof(zr.err));
+	close(o[0]);
+	close(e[0]);
+	waitpid(c, &st, 0);
+	zr.rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return zr.rc;
+}
+
+/* A fork-latency probe: vforks (children never zombies) until told to stop. */
+struct probe {
+	pid_t pid;
+	int stop;
+	int rep;
+};
+
+struct probe_res {
+	long forks;
+	long over_10ms;
+	double max_ms;
+	double p99_ms;
+};
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void probe_main(int stopfd, int repfd)
+{
+	static float lat[1 << 18];
+	struct probe_res r = { 0 };
+	char b;
+
+	struct sched_param sp = { .sched_priority = 50 };
+
+	prctl(PR_SET_NAME, "rz-forkprobe");
+	signal(SIGCHLD, SIG_IGN);	/* released at exit, never a zombie */
+	/*
+	 * Real-time, so that what it measures is the kernel keeping fork()
+	 * waiting (locks, interrupts off), not a busy CPU's run queue.
+	 */
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		_exit(2);
+	while (read(stopfd, &b, 1) < 0 && errno == EAGAIN) {
+		double t0 = now(), ms;
+		pid_t c = vfork();	/* no page tables to copy: the kernel's part */
+
+		if (!c)
+			_exit(0);
+		ms = (now() - t0) * 1e3;
+		if (c < 0)
+			continue;
+		if (r.forks < (long)(sizeof(lat) / sizeof(lat[0])))
+			lat[r.forks] = ms;
+		r.forks++;
+		r.over_10ms += ms > 10;
+		if (ms > r.max_ms)
+			r.max_ms = ms;
+		msleep(10);
+	}
+	if (r.forks) {
+		long n = r.forks < (long)(sizeof(lat) / sizeof(lat[0])) ?
+				 r.forks : (long)(sizeof(lat) / sizeof(lat[0]));
+
+		qsort(lat, n, sizeof(lat[0]), cmp_float);
+		r.p99_ms = lat[n * 99 / 100];
+	}
+	if (write(repfd, &r, sizeof(r)) != sizeof(r))
+		_exit(1);
+	_exit(0);
+}
+
+static struct probe probe_start(void)
+{
+	struct probe p;
+	int stop[2], rep[2];
+
+	if (pipe(stop) || pipe(rep))
+		die("pipe");
+	fcntl(stop[0], F_SETFL, O_NONBLOCK);
+	p.pid = fork();
+	if (!p.pid) {
+		close(stop[1]);
+		close(rep[0]);
+		probe_main(stop[0], rep[1]);
+	}
+	close(stop[0]);
+	close(rep[1]);
+	p.stop = stop[1];
+	p.rep = rep[0];
+	msleep(20);
+	return p;
+}
+
+static struct probe_res probe_stop(struct probe *p)
+{
+	struct probe_res r = { .forks = -1 };
+
+	close(p->stop);
+	if (read(p->rep, &r, sizeof(r)) != sizeof(r))
+		r.forks = -1;
+	close(p->rep);
+	waitpid(p->pid, NULL, 0);
+	return r;
+}
+
+static void set_sysctl_long(const char *path, long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", v);
+	if (write_file(path, buf))
+		die(path);
+}
+
+#define PID_MAX "/proc/sys/kernel/pid_max"
+#define HOLD "/sys/module/reap_zombie/parameters/max_lock_hold_ns"
+#define THREADS_MAX "/proc/sys/kernel/threads-max"
+
+static void setup_cgroup(void)
+{
+	mkdir(CGROOT, 0755);
+	mount("cgroup2", CGROOT, "cgroup2", 0, NULL);
+	write_file(CGROOT "/cgroup.subtree_control", "+pids");
+	mkdir(CG, 0755);
+	if (access(CG "/pids.current", R_OK))
+		die("cgroup v2 pids controller");
+}
+
+#endif /* RZ_LIB_H */
