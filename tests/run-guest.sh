@@ -5,7 +5,9 @@
 # Prints TAP; writes "PASSED FAILED" to build/results/guest-NAME.counts
 # (NAME defaults to KVER). RZ_KO: boot this .ko instead of building one;
 # RZ_ONLY: run only these tests of rztest (comma-separated); RZ_ARGS: more
-# kernel arguments, such as the suite's knobs rz.cycles=N, rz.pressure=N.
+# kernel arguments, such as the suite's knobs rz.cycles=N, rz.pressure=N;
+# RZ_PROGRAM: the guest program, tests/guest/NAME.c (default rztest; make
+# bench boots rzbench).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 kver=$1
@@ -20,7 +22,8 @@ if [ -n "${RZ_KO:-}" ]; then
 else
 	ko=$("$top/scripts/build-module.sh" "$kver" "$out")
 fi
-gcc -O2 -Wall -static -pthread -o "$out/rztest" "$top/tests/guest/rztest.c"
+prog=${RZ_PROGRAM:-rztest}
+gcc -O2 -Wall -static -pthread -o "$out/$prog" "$top/tests/guest/$prog.c"
 zctl=${RZ_ZOMBIECTL:-$top/user/build/zombiectl}
 if [ -z "${RZ_ZOMBIECTL:-}" ]; then
 	make -s -C "$top/user" build/zombiectl >"$out/zombiectl-build.log" 2>&1 ||
@@ -28,7 +31,7 @@ if [ -z "${RZ_ZOMBIECTL:-}" ]; then
 fi
 RZ_EXTRA_BIN="$zctl" \
 	"$top/scripts/mkinitramfs.sh" "$out/initrd.gz" "$top/tests/guest/init" \
-	"$ko" "$out/rztest"
+	"$ko" "$out/$prog"
 
 t0=$(date +%s)
 set +e
@@ -36,7 +39,7 @@ RZ_APPEND="${RZ_ONLY:+rz.only=$RZ_ONLY} ${RZ_ARGS:-}" \
 	"$top/scripts/run-qemu.sh" "$cache/kernels/$kver/vmlinuz" "$out/initrd.gz" "$out" \
 	"${RZ_GUEST_TIMEOUT:-1500}"
 qrc=$?
-set -e
+# From here on every check runs and counts, whatever failed before it.
 secs=$(($(date +%s) - t0))
 
 echo "# kernel $kver ($name, module $ko): guest ran ${secs}s, qemu exit $qrc"
