@@ -21,6 +21,7 @@
  */
 #include <linux/cred.h>
 #include <linux/delay.h>
+#include <linux/ktime.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/moduleparam.h>
@@ -68,8 +69,18 @@ module_param_named(max_lock_hold_ns, rz_max_hold_ns, ulong, 0644);
 MODULE_PARM_DESC(max_lock_hold_ns,
 		 "longest hold of tasklist_lock by zombie_reaper, in ns (write 0 to reset)");
 
+/* What the thread has done, for operators and make bench. */
+static unsigned long rz_stat_reaped;
+module_param_named(reaped, rz_stat_reaped, ulong, 0444);
+MODULE_PARM_DESC(reaped, "zombies released since the module was loaded");
+static unsigned long rz_stat_carriers;
+module_param_named(carriers, rz_stat_carriers, ulong, 0444);
+MODULE_PARM_DESC(carriers,
+		 "carriers retired with zombies on them (reaped/carriers: the mean batch)");
+
 static DEFINE_SPINLOCK(rz_queue_lock);
 static LIST_HEAD(rz_queue);
+static unsigned int rz_queued;	/* requests on rz_queue */
 static DECLARE_WAIT_QUEUE_HEAD(rz_reaper_wq);
 static struct task_struct *rz_reaper;
 
@@ -108,15 +119,24 @@ static int rz_check(struct task_struct *p)
 	return 0;
 }
 
-/* Wait until @pid has no task: release_task() has run. */
+/*
+ * Wait until @pid has no task: release_task() has run. Nothing wakes us
+ * then (the exiting carrier notifies its parent before it releases), so
+ * poll, backing off from RZ_POLL_MIN_US to RZ_POLL_MAX_US: every poll is a
+ * wakeup that takes the CPU from the carrier doing the releasing.
+ */
+#define RZ_POLL_MIN_US 20
+#define RZ_POLL_MAX_US 1000
 static bool rz_wait_released(struct pid *pid)
 {
 	unsigned long deadline = jiffies + RZ_RELEASE_JIFFIES;
+	unsigned int us = RZ_POLL_MIN_US;
 
 	while (pid_has_task(pid, PIDTYPE_PID)) {
 		if (time_after(jiffies, deadline))
 			return false;
-		usleep_range(10, 50);
+		usleep_range(us, us + us / 2);
+		us = min(2 * us, RZ_POLL_MAX_US);
 	}
 	return true;
 }
@@ -263,25 +283,58 @@ static void rz_run_batch(struct list_head *batch, struct task_struct **carrier)
 		return;
 	rz_carrier_retire(*carrier);
 	*carrier = NULL;
-	list_for_each_entry(req, batch, node)
-		if (!req->result && !rz_wait_released(req->pid))
+	WRITE_ONCE(rz_stat_carriers, rz_stat_carriers + 1);
+	list_for_each_entry(req, batch, node) {
+		if (req->result)
+			continue;
+		if (rz_wait_released(req->pid))
+			WRITE_ONCE(rz_stat_reaped, rz_stat_reaped + 1);
+		else
 			req->result = -ETIMEDOUT;
+	}
 }
 
-static bool rz_take_batch(struct list_head *batch)
+/* How many requests the next batch takes; 0 when the queue is empty. */
+static unsigned int rz_take_batch(struct list_head *batch)
 {
 	struct rz_request *req, *tmp;
 	unsigned int n = 0;
 
 	spin_lock(&rz_queue_lock);
 	list_for_each_entry_safe(req, tmp, &rz_queue, node) {
-		if (n++ == RZ_CHUNK)
+		if (n == RZ_CHUNK)
 			break;
+		n++;
 		req->taken = true;
 		list_move_tail(&req->node, batch);
+		rz_queued--;
 	}
 	spin_unlock(&rz_queue_lock);
 	return n;
+}
+
+/*
+ * Batch concurrent requests. The writers of the last batch (@expect of
+ * them), just woken, are likely opening their next file: wait a little for
+ * them, so that one carrier takes them all instead of one each. Stops when
+ * they are there, when the queue stops growing, or after RZ_GATHER_US; a
+ * lone writer (@expect <= 1) never waits.
+ */
+#define RZ_GATHER_US 2000
+#define RZ_GATHER_STEP_US 100
+static void rz_gather(unsigned int expect)
+{
+	ktime_t end = ktime_add_us(ktime_get(), RZ_GATHER_US);
+	unsigned int n = READ_ONCE(rz_queued), last;
+
+	expect = min_t(unsigned int, expect, RZ_CHUNK);
+	while (n < expect && ktime_before(ktime_get(), end)) {
+		last = n;
+		usleep_range(RZ_GATHER_STEP_US, 2 * RZ_GATHER_STEP_US);
+		n = READ_ONCE(rz_queued);
+		if (n == last)
+			break;
+	}
 }
 
 static bool rz_pending(void)
@@ -294,9 +347,20 @@ static bool rz_pending(void)
 	return pending;
 }
 
+/* Have a carrier ready before the next batch needs one. */
+static void rz_carrier_ready(struct task_struct **carrier)
+{
+	if (*carrier)
+		return;
+	*carrier = rz_carrier_new();
+	if (IS_ERR(*carrier))
+		*carrier = NULL;	/* rz_run_batch() tries again */
+}
+
 static int rz_reaper_fn(void *unused)
 {
 	struct task_struct *carrier = NULL;
+	unsigned int n, last = 0;
 	LIST_HEAD(batch);
 
 	/* Orphans of our carriers come here, and are released at once. */
@@ -304,16 +368,17 @@ static int rz_reaper_fn(void *unused)
 	disallow_signal(SIGCHLD);
 
 	while (!kthread_should_stop()) {
-		if (!carrier) {
-			carrier = rz_carrier_new();
-			if (IS_ERR(carrier))
-				carrier = NULL;
-		}
+		rz_carrier_ready(&carrier);
 		wait_event_interruptible(rz_reaper_wq,
 					 rz_pending() || kthread_should_stop());
-		while (rz_take_batch(&batch)) {
+		rz_gather(last);
+		while ((n = rz_take_batch(&batch))) {
 			rz_run_batch(&batch, &carrier);
 			rz_finish(&batch);
+			last = n;
+			/* made while the writers just woken come back */
+			rz_carrier_ready(&carrier);
+			rz_gather(last);
 		}
 	}
 	if (carrier && !rz_carrier_retire(carrier))
@@ -368,6 +433,7 @@ int rz_reap(struct pid *pid)
 
 	spin_lock(&rz_queue_lock);
 	list_add_tail(&req->node, &rz_queue);
+	rz_queued++;
 	spin_unlock(&rz_queue_lock);
 	wake_up(&rz_reaper_wq);
 
@@ -380,6 +446,7 @@ int rz_reap(struct pid *pid)
 		spin_lock(&rz_queue_lock);
 		if (!req->taken) {
 			list_del(&req->node);
+			rz_queued--;
 			refcount_dec(&req->ref);
 		}
 		spin_unlock(&rz_queue_lock);

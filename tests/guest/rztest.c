@@ -13,6 +13,8 @@
 /* ------------------------------------------------------------------ tests */
 
 #define MANY() ((int)env_long("RZ_MANY", 2000))
+#define REAPED "/sys/module/reap_zombie/parameters/reaped"
+#define CARRIERS "/sys/module/reap_zombie/parameters/carriers"
 
 static void test_load(void)
 {
@@ -740,8 +742,9 @@ static void test_many(void)
 		int threads = i ? 16 : 1;
 		struct agent a = agent_new(n, 0, HOW_FORK, 0, CG);
 		long before = read_long(CG "/pids.current");
+		long r0 = read_long(REAPED), c0 = read_long(CARRIERS);
 		double t = bulk_reap(&a, threads, &reaped, &other);
-
+		long dr = read_long(REAPED) - r0, dc = read_long(CARRIERS) - c0;
 		int j;
 
 		for (left = 0, j = 0; j < n; j++)
@@ -749,6 +752,14 @@ static void test_many(void)
 		ok(reaped == n && !other && !left,
 		   "%d zombies reaped through the files by %d writer%s (%d reaped, %d errors, %d left)",
 		   n, threads, threads > 1 ? "s" : "", reaped, other, left);
+		/*
+		 * Concurrent writes share a carrier: with 16 writers the mean
+		 * batch must be well above one (it is about 15 when the
+		 * module gathers them; one writer gets batches of one).
+		 */
+		ok(dr == n && dc > 0 && (threads == 1 ? dc == n : dr >= 4 * dc),
+		   "parameters: reaped +%ld, carriers +%ld, %.1f zombies per carrier",
+		   dr, dc, dc ? (double)dr / dc : 0);
 		ok(before == n + 1 && read_long(CG "/pids.current") == 1,
 		   "cgroup pids.current back from %ld to %ld", before,
 		   read_long(CG "/pids.current"));
