@@ -3,6 +3,8 @@
 #   make check-debug  the guest suite on a 6.1 debug kernel (KASAN, lockdep,
 #                     kmemleak...), built once into .cache/debug-kernel
 #   make demo         build everything and show zombies reaped in a QEMU guest
+#   make bench        reaping speed against the parent's own waitpid(), in a
+#                     QEMU guest: table, CSV and plot in build/bench
 #   make kmod         build kmod/reap_zombie.ko for KDIR (default: running kernel)
 #   make user         build user/build/zombiectl (static)
 #   make install      zombiectl, man pages, modprobe rule, module (modules_install)
@@ -16,7 +18,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
 
-.PHONY: all kmod user check check-debug demo setup lint clean install uninstall \
+.PHONY: all kmod user check check-debug bench demo setup lint clean install uninstall \
 	install-user install-kmod install-dkms-source uninstall-user \
 	dkms-add dkms-build dkms-install dkms-remove deb
 
@@ -39,6 +41,9 @@ check-debug:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	scripts/bench.sh
 
 lint:
 	scripts/lint.sh

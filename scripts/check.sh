@@ -12,6 +12,7 @@ t_start=$(date +%s)
 kvers=() skipped=0 summary=()
 for series in $KERNELS; do
 	if kver=$("$top/scripts/setup.sh" "$series" 2>"$build/results/setup-$series.log"); then
+		[ ${#kvers[@]} -gt 0 ] || first_series=$series
 		kvers+=("$kver")
 	else
 		reason=$(grep -m1 'error:' "$build/results/setup-$series.log" || tail -n1 "$build/results/setup-$series.log")
@@ -44,6 +45,19 @@ start() {
 	while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 	boot "$@" &
 }
+# make bench, scaled down to a smoke test: the guest program, the ratios,
+# the CSV and the plot work (the figures themselves are not judged here).
+bench_smoke() {
+	local t0
+	t0=$(date +%s)
+	RZ_BENCH_KERNEL=$first_series RZ_BENCH_N=500 RZ_BENCH_RUNS=1 RZ_BENCH_SINGLE=5 \
+		RZ_BENCH_OUT="$build/results/bench" RZ_BENCH_NAME=bench-smoke \
+		RZ_ZOMBIECTL="$top/user/build/zombiectl" \
+		"$top/scripts/bench.sh" >"$build/results/boot-bench-smoke.out" 2>&1
+	cp "$build/results/bench/bench.counts" "$build/results/guest-bench-smoke.counts" ||
+		echo "0 1" >"$build/results/guest-bench-smoke.counts"
+	echo "$(($(date +%s) - t0))" >"$build/results/boot-bench-smoke.secs"
+}
 names=() descs=()
 for kver in "${kvers[@]}"; do
 	if [ ${#names[@]} = 0 ]; then
@@ -54,6 +68,9 @@ for kver in "${kvers[@]}"; do
 	start "$kver" "$kver" 2 "" "$args"
 	names+=("$kver") descs+=("kernel $kver ($args)")
 done
+while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+bench_smoke &
+names+=(bench-smoke) descs+=("make bench smoke test (kernel ${kvers[0]}, 500 zombies, 1 run)")
 wait
 # alone, so that nothing else on the machine shows in its latency figures
 boot "${kvers[0]}-1cpu" "${kvers[0]}" 1 pressure "rz.pressure=30000"

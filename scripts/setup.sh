@@ -35,7 +35,7 @@ kver=${kpkg#linux-image-}
 
 pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev
 	libcli11-dev doctest-dev clang-format
-	dkms dh-dkms debhelper dpkg-dev lintian man-db
+	dkms dh-dkms debhelper dpkg-dev lintian man-db gnuplot-nox
 	linux-headers-amd64)
 hdr="linux-headers-$kver"
 missing=()

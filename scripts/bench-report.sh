@@ -1,0 +1,128 @@
+#!/bin/bash
+# Turn the "# BENCH" lines of a make bench guest (tests/guest/rzbench.c)
+# into ratios, CSV files and a plot, and judge the targets.
+#   bench-report.sh TAPLOG OUTDIR
+# Writes OUTDIR/batches.csv (every run), OUTDIR/summary.csv (medians per N
+# and method, throughput as a ratio to the parent's own waitpid() loop of
+# the same run), OUTDIR/single.csv and OUTDIR/bench.png; prints a table
+# and one line per target. Exits 1 when the log holds no figures.
+set -uo pipefail
+tap=$1 out=$2
+mkdir -p "$out"
+
+# shellcheck disable=SC2016
+sed -n 's/\r$//; s/^# BENCH batch //p' "$tap" | awk '
+	BEGIN { print "n,method,run,secs,per_s,fork_max_ms,fork_p99_ms,hold_ms,per_carrier" }
+	{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%d,%s,%d,%s,%.1f,%s,%s,%s,%s\n", v["n"], v["method"], v["run"],
+			v["secs"], v["n"] / v["secs"], v["fork_max_ms"],
+			v["fork_p99_ms"], v["hold_ms"], v["per_carrier"]
+	}' >"$out/batches.csv"
+sed -n 's/\r$//; s/^# BENCH single //p' "$tap" | awk '
+	BEGIN { print "what,samples,median_us,p99_us" }
+	{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%s,%d,%s,%s\n", v["what"], v["samples"], v["median_us"], v["p99_us"]
+	}' >"$out/single.csv"
+[ "$(wc -l <"$out/batches.csv")" -gt 1 ] || { echo "bench-report: no figures in $tap" >&2; exit 1; }
+
+# Per N and method: the median time, the median of the per-run ratios to
+# that run's waitpid loop, the worst fork latency and lock hold of any run.
+awk -F, '
+	function median(s,   a, n, i, j, t) {
+		n = split(s, a, " ")
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	NR == 1 { next }
+	{ secs[$1, $2, $3] = $4; key = $1 SUBSEP $2
+	  if (!(key in seen)) { seen[key] = 1; order[++k] = key }
+	  if ($6 + 0 > fmax[key] + 0) fmax[key] = $6
+	  if ($7 + 0 > p99[key] + 0) p99[key] = $7
+	  if ($8 + 0 > hold[key] + 0 || !(key in hold)) hold[key] = $8
+	  t[key] = t[key] " " $4; pc[key] = pc[key] " " $9; runs[key] = runs[key] " " $3 }
+	END {
+		print "n,method,runs,median_secs,median_per_s,ratio_to_waitpid,fork_max_ms,fork_p99_ms,hold_max_ms,per_carrier"
+		for (i = 1; i <= k; i++) {
+			split(order[i], nm, SUBSEP)
+			r = ""; c = split(runs[order[i]], rr, " ")
+			for (j = 1; j <= c; j++)
+				if ((nm[1], "waitpid", rr[j]) in secs)
+					r = r " " secs[nm[1], "waitpid", rr[j]] / secs[nm[1], nm[2], rr[j]]
+			m = median(t[order[i]])
+			printf "%d,%s,%d,%.6f,%.1f,%.4f,%s,%s,%s,%.1f\n", nm[1], nm[2], c, m,
+				nm[1] / m, r == "" ? 0 : median(r), fmax[order[i]],
+				p99[order[i]], hold[order[i]], median(pc[order[i]])
+		}
+	}' "$out/batches.csv" >"$out/summary.csv"
+
+echo "# throughput per N, median of the runs; ratio: the parent's own waitpid() loop of the same run = 1"
+awk -F, 'NR == 1 { printf "#   %6s  %-10s %4s %9s %9s %7s %9s %9s %9s %8s\n", "N", "method", "runs", "secs", "per_s", "ratio", "fork_max", "fork_p99", "hold_ms", "batch"; next }
+	{ printf "#   %6d  %-10s %4d %9.3f %9.0f %7.3f %9s %9s %9s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8, ($9 < 0 ? "-" : $9), ($10 > 0 ? $10 : "-") }' "$out/summary.csv"
+echo "#   (open: only opening and closing the N files, nothing reaped: the ceiling of zombiectl and write*; batch: zombies per carrier)"
+echo "# one zombie at a time: median and p99 in microseconds"
+awk -F, 'NR > 1 { printf "#   %-10s %5d samples  median %9.1f  p99 %9.1f\n", $1, $2, $3, $4 }' "$out/single.csv"
+
+# The plot: throughput ratio and the longest fork() stall against N, one
+# line per method (plot.dat: a block per method, in the order of the table).
+if command -v gnuplot >/dev/null; then
+	awk -F, 'NR > 1 { if (!($2 in b)) { b[$2] = ++k; name[k] = $2 }
+		rows[b[$2]] = rows[b[$2]] $1 " " $6 " " $7 "\n" }
+		END { for (i = 1; i <= k; i++) printf "# %s\n%s\n\n", name[i], rows[i] }' \
+		"$out/summary.csv" >"$out/plot.dat"
+	methods=$(awk -F, 'NR > 1 && !s[$2]++ { printf "%s ", $2 }' "$out/summary.csv")
+	gnuplot <<-EOF 2>"$out/gnuplot.log" || echo "# gnuplot failed: see $out/gnuplot.log"
+		set terminal png size 1100,450
+		set output "$out/bench.png"
+		set key below horizontal
+		set logscale x
+		set xlabel "zombies under one parent"
+		set grid
+		methods = "$methods"
+		set multiplot layout 1,2 title "reap-zombie: make bench, every figure from the same guest boot"
+		set logscale y
+		set ylabel "throughput / the parent's own waitpid() loop"
+		plot for [i=1:words(methods)] "$out/plot.dat" index (i-1) using 1:2 with linespoints title word(methods, i)
+		unset logscale y
+		set yrange [0:*]
+		set ylabel "longest fork() during the batch (ms)"
+		plot for [i=1:words(methods)] "$out/plot.dat" index (i-1) using 1:3 with linespoints title word(methods, i)
+		unset multiplot
+	EOF
+fi
+
+# The targets of the project (README, Performance).
+single() { awk -F, -v w="$1" -v f="$2" '$1 == w { print $f }' "$out/single.csv"; }
+met=0 judged=0
+target() { # OK TEXT
+	judged=$((judged + 1))
+	if [ "$1" = 0 ]; then
+		met=$((met + 1))
+		echo "# target met: $2"
+	else
+		echo "# target MISSED: $2"
+	fi
+}
+r2=$(awk -F, '$1 == 10000 && $2 == "zombiectl" { print $6 }' "$out/summary.csv")
+if [ -n "$r2" ]; then
+	awk -v r="$r2" 'BEGIN { exit !(r >= 0.8) }'
+	target $? "zombiectl reap --children-of at 10,000 zombies: ${r2} x the parent's own waitpid() (>= 0.8)"
+	ceil=$(awk -F, '$1 == 10000 && $2 == "open" { print $6 }' "$out/summary.csv")
+	[ -z "$ceil" ] || echo "#   (opening and closing the 10,000 files alone, nothing written, ran at ${ceil} x)"
+fi
+t_true=$(single true 3) t_z=$(single zombiectl 3) t_w=$(single write 3) t_wp=$(single waitpid 3)
+if [ -n "$t_true" ] && [ -n "$t_z" ] && [ -n "$t_w" ] && [ -n "$t_wp" ]; then
+	awk -v z="$t_z" -v t="$t_true" -v w="$t_w" 'BEGIN { exit !(z <= 2 * t + w) }'
+	target $? "one zombiectl reap PID: median ${t_z} us <= 2 x /bin/true (${t_true} us) + one write (${t_w} us)"
+	awk -v w="$t_w" -v p="$t_wp" 'BEGIN { exit !(w <= 10 * p) }'
+	target $? "one write(): median ${t_w} us <= 10 x the parent's own waitpid() (${t_wp} us)"
+fi
+hold=$(awk -F, 'NR > 1 && $9 + 0 > m + 0 { m = $9 } END { print m + 0 }' "$out/summary.csv")
+awk -v h="$hold" 'BEGIN { exit !(h <= 1) }'
+target $? "longest tasklist_lock hold by the module at any N: ${hold} ms (<= 1 ms)"
+echo "# targets: $met of $judged met"
+echo "# written: $out/batches.csv $out/summary.csv $out/single.csv $([ -s "$out/bench.png" ] && echo "$out/bench.png")"

@@ -1,0 +1,55 @@
+#!/bin/bash
+# make bench: boot one Debian kernel under QEMU with tests/guest/rzbench.c
+# and report how fast zombies go, as ratios to the parent's own waitpid()
+# measured in the same boot: table, targets, CSV and a PNG under
+# build/bench/. Ends with "N passed, N failed" (did every batch reap what it
+# should); the targets are reported, not counted.
+#   RZ_BENCH_KERNEL  kernel series (default: the first of make check, 6.1)
+#   RZ_BENCH_N       zombies per batch, comma-separated (1000,10000,30000)
+#   RZ_BENCH_RUNS    runs of each batch, the median is reported (3)
+#   RZ_BENCH_SINGLE  samples of each single-zombie figure (101)
+#   RZ_BENCH_OUT     where the report goes (build/bench)
+#   RZ_BENCH_NAME    the guest's name under build/guest (bench)
+#   RZ_ZOMBIECTL     a zombiectl binary to use (default: build user/)
+# The guest has one vCPU: TCG runs every vCPU on one host thread anyway,
+# and with two a vCPU spinning on a lock the other holds spins out its turn,
+# which would show as stalls that are QEMU's, not the kernel's.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+out=${RZ_BENCH_OUT:-$build/bench}
+name=${RZ_BENCH_NAME:-bench}
+t_start=$(date +%s)
+rm -rf "$out"
+mkdir -p "$out"
+need_pkgs gnuplot-nox || die "cannot install gnuplot-nox"
+kver=$("$top/scripts/setup.sh" "${RZ_BENCH_KERNEL:-6.1}" 2>"$out/setup.log") ||
+	{ tail -n 20 "$out/setup.log" >&2; die "kernel setup failed (log: $out/setup.log)"; }
+zctl=${RZ_ZOMBIECTL:-}	# a zombiectl already built, else user/ is built
+if [ -z "$zctl" ]; then
+	make -s -C "$top/user" build/zombiectl >"$out/zombiectl-build.log" 2>&1 ||
+		{ cat "$out/zombiectl-build.log" >&2; die "zombiectl build failed"; }
+	zctl=$top/user/build/zombiectl
+fi
+
+knobs="rz.bench_n=${RZ_BENCH_N:-1000,10000,30000} rz.bench_runs=${RZ_BENCH_RUNS:-3}"
+knobs="$knobs rz.bench_single=${RZ_BENCH_SINGLE:-101}"
+log "make bench: kernel $kver, one vCPU, $knobs (about 10 minutes at the defaults)"
+RZ_SMP=1 RZ_PROGRAM=rzbench RZ_RESULTS=$out RZ_ARGS="$knobs" \
+	RZ_ZOMBIECTL=$zctl RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-1800} \
+	"$top/tests/run-guest.sh" "$kver" "$name" >"$out/guest.out" 2>&1 ||
+	[ -s "$out/guest-$name.counts" ] || echo "0 1" >"$out/guest-$name.counts"
+grep -v '^# BENCH ' "$out/guest.out"
+read -r pass fail <"$out/guest-$name.counts"
+
+if "$top/scripts/bench-report.sh" "$build/guest/$name/tap.log" "$out" &&
+	[ -s "$out/bench.png" ]; then
+	echo "ok - bench report: CSV and plot in $out"
+	pass=$((pass + 1))
+else
+	echo "not ok - bench report: CSV and plot in $out"
+	fail=$((fail + 1))
+fi
+echo "$pass $fail" >"$out/bench.counts"
+echo "# make bench took $(($(date +%s) - t_start)) s (console: $build/guest/$name/console.log)"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
