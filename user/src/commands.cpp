@@ -120,20 +120,18 @@ std::vector<Zombie> scan_zombies(const Tree &proc, int ppid)
 	return out;
 }
 
-// The pids of every zombie of the proc root (optionally only the children
-// of @ppid), ascending: one read of <pid>/stat each, what reap needs.
-std::vector<int> scan_zombie_pids(const Tree &proc, int ppid)
+// Whom `reap --children-of @ppid` (0: `--all`) looks at, ascending: the
+// children /proc/<ppid>/task/*/children lists, else (no such file, as
+// without CONFIG_PROC_CHILDREN) every numeric entry of the proc root.
+// reap_one() reads each one's stat once and skips what scan_target() does
+// not take.
+std::vector<int> scan_candidates(const Tree &proc, int ppid)
 {
-	std::vector<int> out;
-	for (int pid : proc.pids()) {
-		auto stat = proc.read(std::to_string(pid) + "/stat");
-		if (!stat)
-			continue;
-		auto st = parse_stat(*stat);
-		if (st && st->state == 'Z' && (!ppid || st->ppid == ppid))
-			out.push_back(pid);
-	}
-	return out;
+	if (ppid)
+		if (auto dir = ProcDir::open(proc, ppid))
+			if (auto kids = dir->children())
+				return *kids;
+	return proc.pids();
 }
 
 // Left-aligned columns two spaces apart; the last one not padded.
@@ -348,6 +346,7 @@ private:
 };
 
 struct Outcome {
+	bool skipped = false; // a candidate of a scan that is not a target
 	int pid = 0;
 	std::string comm;
 	std::string outcome; // reaped, refused, failed, dry-run
@@ -365,6 +364,10 @@ std::string write_error(int e, const std::string &who)
 			     "or a kernel thread)";
 	case ESRCH:
 		return who + " is gone: its parent reaped it meanwhile";
+	case ENOENT:
+		return who + ": its reap_zombie file is gone: the module was "
+			     "unloaded or switched off meanwhile (modprobe "
+			     "reap_zombie, or enable it)";
 	case ENOTEMPTY:
 		return who + " has live threads: they must exit first";
 	case EPERM:
@@ -387,25 +390,50 @@ bool released(int pidfd, const ProcDir &dir)
 	return !dir.read("stat");
 }
 
-// Reads the target's stat and status (and sched only when the grace
-// period decides), nothing else: validate() needs no more.
+// One target: named (@scan empty), or a candidate of `--children-of
+// *@scan` (0: `--all`), skipped without a word unless scan_target() takes
+// it. Before the write it reads stat alone (and sched only when the grace
+// period decides): the kernel checks again under tasklist_lock whatever
+// that cannot see (a tracer, a thread, live threads, a state changed
+// since), so nothing unsafe is written. Every refusal, validate()'s or the
+// kernel's, is then explained from a read of stat and status, as precisely
+// as validate() can. A dry run reads them too, in place of the write.
 Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
-		 const Options &o, ParentComms &parents)
+		 const Options &o, ParentComms &parents,
+		 std::optional<int> scan)
 {
 	Outcome r;
 	r.pid = arg.pid;
 	auto dir = ProcDir::open(proc, arg.pid);
 	if (!dir) {
+		r.skipped = scan.has_value();
 		r.outcome = "refused";
 		r.reason = dir.error().message;
 		return r;
 	}
-	// Hold the process: a pidfd where the kernel has them.
-	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, arg.pid, 0)));
+	// Hold the process: a pidfd where the kernel has them. A named target
+	// takes it before its stat is read through the directory: a process
+	// still there after pidfd_open() is the one the pidfd holds (its pid
+	// could not be reused meanwhile), which PID:INODE needs before the
+	// write. A candidate of a scan takes it just before the write, so the
+	// processes skipped or refused cost none: its pidfd is only used once
+	// a write through the directory has succeeded, which proves the same.
+	UniqueFd pidfd;
+	auto hold = [&] {
+		pidfd.reset(
+		    static_cast<int>(syscall(SYS_pidfd_open, arg.pid, 0)));
+	};
+	if (!scan)
+		hold();
 	auto info = dir->reap_info();
 	if (!info) {
+		r.skipped = scan.has_value();
 		r.outcome = "refused";
 		r.reason = info.error().message;
+		return r;
+	}
+	if (scan && !scan_target(info->stat, *scan)) {
+		r.skipped = true;
 		return r;
 	}
 	r.comm = info->stat.comm;
@@ -425,31 +453,63 @@ Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
 			return r;
 		}
 	}
-	ReapEnv e = env;
-	e.module_present = dir->has_reap_file();
-	auto v = validate_lazy(*info, e, [&] { return dir->exec_start_ms(); });
+	// sched, read at most once for both verdicts
+	std::optional<std::optional<double>> exec_start;
+	auto load_exec_start = [&] {
+		if (!exec_start)
+			exec_start = dir->exec_start_ms();
+		return *exec_start;
+	};
+	// Why it was refused, from stat and status read now; @fallback if
+	// they cannot be read or show nothing wrong.
+	auto explain = [&](bool after_write, const std::string &fallback) {
+		auto full = dir->stat_and_status();
+		if (!full)
+			return fallback;
+		return refusal_reason(*full, env, after_write, fallback,
+				      load_exec_start);
+	};
+	auto v = validate_lazy(*info, env, load_exec_start);
 	if (!v.ok) {
 		r.outcome = "refused";
-		r.reason = v.reason;
+		r.reason = explain(false, v.reason);
 		return r;
 	}
 	if (o.dry_run) {
-		r.outcome = "dry-run";
-		r.reason = who + " would be reaped";
+		// No write, so no check by the kernel: stat and status stand
+		// in for it, to refuse what the write would.
+		auto full = dir->stat_and_status();
+		if (!full) {
+			r.outcome = "refused";
+			r.reason = full.error().message;
+			return r;
+		}
+		auto fv = validate_lazy(*full, env, load_exec_start);
+		r.outcome = fv.ok ? "dry-run" : "refused";
+		r.reason = fv.ok ? who + " would be reaped" : fv.reason;
 		return r;
 	}
+	if (scan)
+		hold();
 	auto fd = dir->open_reap();
 	if (!fd) {
-		r.outcome = "failed";
-		r.reason = write_error(fd.error().code, who);
+		int e = fd.error().code;
+		// no such file: the process is gone, or the module is
+		if (e == ENOENT && !dir->read("stat"))
+			e = ESRCH;
+		r.outcome = e == ESRCH ? "refused" : "failed";
+		r.reason = write_error(e, who);
 		return r;
 	}
 	if (::write(fd->get(), "1", 1) != 1) {
 		int e = errno;
+		fd->reset();
 		r.outcome = e == EBUSY || e == ESRCH || e == ENOTEMPTY
 				? "refused"
 				: "failed";
 		r.reason = write_error(e, who);
+		if (e == EBUSY || e == ENOTEMPTY)
+			r.reason = explain(true, r.reason);
 		return r;
 	}
 	if (!released(pidfd.get(), *dir)) {
@@ -509,30 +569,20 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 	if (!proc)
 		return EXIT_NONE;
 	std::vector<Result<PidArg>> targets;
+	std::optional<int> scan; // the parent whose zombies, 0 for any
 	if (!o.pids.empty()) {
 		for (auto &s : o.pids)
 			targets.push_back(parse_pid_arg(s));
 	} else {
-		for (int pid :
-		     scan_zombie_pids(*proc, o.all ? 0 : o.children_of))
+		scan = o.all ? 0 : o.children_of;
+		for (int pid : scan_candidates(*proc, *scan))
 			targets.push_back(PidArg{pid, std::nullopt});
-		if (targets.empty()) {
-			if (o.json)
-				out << Json()
-					   .begin_object()
-					   .begin_array("results")
-					   .end_array()
-					   .end_object()
-					   .str();
-			err << "zombiectl: no zombies"
-			    << (o.all ? std::string()
-				      : " among the children of pid " +
-					    std::to_string(o.children_of))
-			    << "\n";
-			return EXIT_NONE;
-		}
 	}
 	auto env = reap_env(*proc, o);
+	// Once for all targets: the module puts reap_zombie in every process's
+	// directory while it is loaded and enabled, ours included. A target
+	// whose file is gone by the time it is opened is told so.
+	env.module_present = proc->exists("self/reap_zombie");
 	// A pid named twice: its later mentions wait for the earlier ones to
 	// finish, as they did one at a time, and find it gone.
 	std::vector<std::size_t> round(targets.size(), 0);
@@ -555,7 +605,7 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 			auto &t = targets[now[j]];
 			auto &r = results[now[j]];
 			if (t) {
-				r = reap_one(*proc, *t, env, o, parents);
+				r = reap_one(*proc, *t, env, o, parents, scan);
 				return;
 			}
 			r.outcome = "refused";
@@ -563,6 +613,22 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 		});
 	}
 
+	std::erase_if(results, [](const Outcome &r) { return r.skipped; });
+	if (scan && results.empty()) {
+		if (o.json)
+			out << Json()
+				   .begin_object()
+				   .begin_array("results")
+				   .end_array()
+				   .end_object()
+				   .str();
+		err << "zombiectl: no zombies"
+		    << (o.all ? std::string()
+			      : " among the children of pid " +
+				    std::to_string(o.children_of))
+		    << "\n";
+		return EXIT_NONE;
+	}
 	int done = 0;
 	for (auto &r : results)
 		done += r.outcome == "reaped" || r.outcome == "dry-run";

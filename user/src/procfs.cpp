@@ -210,6 +210,15 @@ std::optional<std::string> parse_cgroup_v2(std::string_view text)
 	return std::nullopt;
 }
 
+std::vector<int> parse_children(std::string_view text)
+{
+	std::vector<int> out;
+	for (auto w : split_ws(text))
+		if (auto v = to_number<int>(w); v && *v > 0)
+			out.push_back(*v);
+	return out;
+}
+
 std::optional<double> parse_sched_exec_start(std::string_view text)
 {
 	auto pos = text.find("se.exec_start");

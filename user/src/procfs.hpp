@@ -56,6 +56,10 @@ std::vector<std::string> mask_names(uint64_t mask);
 // The cgroup v2 path ("0::/path") of /proc/<pid>/cgroup, if any.
 std::optional<std::string> parse_cgroup_v2(std::string_view text);
 
+// The pids of /proc/<pid>/task/<tid>/children ("12 13 "), in file order;
+// anything that is not a positive pid is left out.
+std::vector<int> parse_children(std::string_view text);
+
 // se.exec_start (milliseconds of the scheduler clock) of /proc/<pid>/sched.
 std::optional<double> parse_sched_exec_start(std::string_view text);
 

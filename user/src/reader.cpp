@@ -117,11 +117,6 @@ Result<std::string> ProcDir::read(const std::string &rel) const
 	return read_at(fd_.get(), rel);
 }
 
-bool ProcDir::has_reap_file() const
-{
-	return ::faccessat(fd_.get(), "reap_zombie", F_OK, 0) == 0;
-}
-
 Result<UniqueFd> ProcDir::open_reap() const
 {
 	UniqueFd fd(::openat(fd_.get(), "reap_zombie", O_WRONLY | O_CLOEXEC));
@@ -152,9 +147,50 @@ Result<ProcessInfo> ProcDir::stat_and_status() const
 	return p;
 }
 
+ProcessInfo reap_info_from_stat(int pid, const Stat &st)
+{
+	ProcessInfo p;
+	p.pid = pid;
+	p.stat = st;
+	p.status.tgid = st.pid;
+	p.status.ppid = st.ppid;
+	p.status.threads = st.num_threads;
+	p.status.tracer_pid = 0; // not in stat
+	return p;
+}
+
 Result<ProcessInfo> ProcDir::reap_info() const
 {
-	return stat_and_status();
+	auto stat = read("stat");
+	if (!stat)
+		return Error{ESRCH, "pid " + std::to_string(pid_) + " is gone"};
+	auto st = parse_stat(*stat);
+	if (!st)
+		return st.error();
+	return reap_info_from_stat(pid_, *st);
+}
+
+std::optional<std::vector<int>> ProcDir::children() const
+{
+	UniqueFd task(
+	    ::openat(fd_.get(), "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!task.valid())
+		return std::nullopt;
+	std::optional<std::vector<int>> out;
+	for (int tid : numeric_entries(task.get())) {
+		auto c = read_at(task.get(), std::to_string(tid) + "/children");
+		if (!c)
+			continue; // no CONFIG_PROC_CHILDREN, or it exited
+		if (!out)
+			out.emplace();
+		auto pids = parse_children(*c);
+		out->insert(out->end(), pids.begin(), pids.end());
+	}
+	if (out) {
+		std::sort(out->begin(), out->end());
+		out->erase(std::unique(out->begin(), out->end()), out->end());
+	}
+	return out;
 }
 
 std::optional<double> ProcDir::exec_start_ms() const

@@ -99,4 +99,21 @@ Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
 	return validate(p, env);
 }
 
+std::string
+refusal_reason(ProcessInfo &full, const ReapEnv &env, bool after_write,
+	       const std::string &fallback,
+	       const std::function<std::optional<double>()> &exec_start)
+{
+	ReapEnv e = env;
+	if (after_write)
+		e.force = true;
+	auto v = validate_lazy(full, e, exec_start);
+	return v.ok ? fallback : v.reason;
+}
+
+bool scan_target(const Stat &st, int ppid)
+{
+	return st.state == 'Z' && (!ppid || st.ppid == ppid);
+}
+
 } // namespace rz

@@ -12,7 +12,7 @@ namespace rz
 {
 
 struct ReapEnv {
-	bool module_present = false; // the process's reap_zombie file exists
+	bool module_present = false; // reap_zombie files exist (once per run)
 	bool privileged = false;     // CAP_SYS_ADMIN
 	double now_ms = 0;	     // scheduler clock now (CLOCK_MONOTONIC)
 	double uptime_s = 0;	     // /proc/uptime, for the start-time bound
@@ -42,5 +42,21 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env);
 // is the one validate() gives @p with p.exec_start_ms loaded up front.
 Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
 		      const std::function<std::optional<double>()> &exec_start);
+
+// Why a refused target was refused, for the report: validate()'s reason on
+// @full, a read of its stat and status made after the refusal (a verdict on
+// stat alone cannot see a tracer or a thread named instead of its process;
+// the kernel's EBUSY and ENOTEMPTY do not say which check failed). Once the
+// kernel has refused the write (@after_write) the grace period is not
+// judged again. @fallback when @full shows nothing to refuse (it changed
+// meanwhile). @exec_start as for validate_lazy().
+std::string
+refusal_reason(ProcessInfo &full, const ReapEnv &env, bool after_write,
+	       const std::string &fallback,
+	       const std::function<std::optional<double>()> &exec_start);
+
+// Is @st one that `reap --children-of @ppid` (0: `--all`) is about: a
+// zombie, of that parent? The others are skipped without a word.
+bool scan_target(const Stat &st, int ppid);
 
 } // namespace rz

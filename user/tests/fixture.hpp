@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -78,7 +79,9 @@ public:
 		std::ofstream(path) << text;
 	}
 
-	// A process directory; with_file adds reap_zombie (module loaded).
+	// A process directory; with_file adds reap_zombie (module loaded),
+	// there and in self/, the directory of the tool itself (without it,
+	// self/ is left as it is: module(false) takes it away).
 	void process(int pid, const std::string &stat,
 		     const std::string &status, bool with_file = true,
 		     const std::string &cgroup = "0::/\n")
@@ -89,8 +92,39 @@ public:
 		write(d + "cgroup", cgroup);
 		write(d + "wchan", "0");
 		write(d + "task/" + std::to_string(pid) + "/stat", stat);
-		if (with_file)
+		if (with_file) {
 			write(d + "reap_zombie", "");
+			module(true);
+		}
+	}
+
+	// The module loaded and enabled, as the tool sees it: whether
+	// self/reap_zombie exists.
+	void module(bool loaded) const
+	{
+		if (loaded)
+			write("proc/self/reap_zombie", "");
+		else
+			std::filesystem::remove(root_ +
+						"/proc/self/reap_zombie");
+	}
+
+	// /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN): @kids,
+	// each followed by a space as the kernel writes them.
+	void children(int pid, int tid, const std::vector<int> &kids) const
+	{
+		std::string s;
+		for (int k : kids)
+			s += std::to_string(k) + " ";
+		write("proc/" + std::to_string(pid) + "/task/" +
+			  std::to_string(tid) + "/children",
+		      s);
+	}
+
+	std::string read(const std::string &rel) const
+	{
+		std::ifstream in(std::filesystem::path(root_) / rel);
+		return std::string(std::istreambuf_iterator<char>(in), {});
 	}
 
 	std::string proc() const { return root_ + "/proc"; }

@@ -182,6 +182,17 @@ private:
 	std::map<int, std::string> dirs_;
 };
 
+// The pids of the results of `reap -J`, in their order.
+std::vector<int> result_pids(const std::string &json)
+{
+	std::vector<int> out;
+	const std::string key = "{\"pid\":";
+	for (auto at = json.find(key); at != std::string::npos;
+	     at = json.find(key, at + 1))
+		out.push_back(std::stoi(json.substr(at + key.size())));
+	return out;
+}
+
 } // namespace
 
 TEST_SUITE("json")
@@ -470,7 +481,10 @@ TEST_SUITE("cli")
 		CHECK(o[z] == Names{".", "stat", "status", "sched"});
 		CHECK(o[z + "/task"].empty());
 		CHECK(o[z + "/task/42"].empty());
-		CHECK(o[p] == Names{"stat"}); // the scan of every pid's stat
+		// its task/*/children looked for, none here: every pid is a
+		// candidate, its stat read once through its directory, and
+		// skipped unless a zombie of 7
+		CHECK(o[p] == Names{".", "task", "stat"});
 
 		r = zombiectl(t, {"reap", "--dry-run", "43"}); // refused
 		CHECK(r.rc == 1);
@@ -503,5 +517,189 @@ TEST_SUITE("cli")
 		r = zombiectl(t, {"why", "-J", "42"});
 		CHECK(r.rc == 0);
 		CHECK(valid_json(r.out));
+	}
+	TEST_CASE("reap writes after reading stat alone; the kernel checks")
+	{
+		ProcTree t;
+		seed(t);
+		const auto z = t.proc() + "/42";
+		Opens opens({z});
+		using Names = std::set<std::string>;
+		// A fixture's reap_zombie is a plain file: the write succeeds
+		// and nothing is released.
+		auto r = zombiectl(t, {"reap", "--force", "42"});
+		CHECK(r.rc == 1);
+		CHECK(r.out == "");
+		CHECK(r.err ==
+		      "zombiectl: pid 42 (worker): the write succeeded "
+		      "but the process is still there\n");
+		CHECK(opens.take()[z] == Names{".", "stat", "reap_zombie"});
+		CHECK(t.read("proc/42/reap_zombie") == "1");
+	}
+	TEST_CASE("reap checks the module once, and says when it went away")
+	{
+		ProcTree t;
+		seed(t);
+		// self/reap_zombie decides, not the target's own file
+		std::filesystem::remove(t.proc() + "/42/reap_zombie");
+		auto r = zombiectl(t, {"reap", "--dry-run", "42"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("pid 42 (worker) would be reaped") == 0);
+		// gone between that check and the open: unloaded or disabled
+		r = zombiectl(t, {"reap", "--force", "-J", "42"});
+		CHECK(r.rc == 1);
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"outcome\":\"failed\"") !=
+		      std::string::npos);
+		CHECK(r.err ==
+		      "zombiectl: pid 42 (worker): its reap_zombie file is "
+		      "gone: the module was unloaded or switched off meanwhile "
+		      "(modprobe reap_zombie, or enable it)\n");
+		// no self/reap_zombie: missing for every target, whatever
+		// their own directories hold
+		t.write("proc/42/reap_zombie", "");
+		t.module(false);
+		const auto z = t.proc() + "/42";
+		Opens opens({z});
+		r = zombiectl(t, {"reap", "42"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: pid 42 (worker): /proc/42/reap_zombie "
+		      "is missing: load the module (modprobe "
+		      "reap_zombie) or enable it\n");
+		// the refusal is explained from stat and status; no write
+		CHECK(opens.take()[z] ==
+		      std::set<std::string>{".", "stat", "status"});
+		CHECK(t.read("proc/42/reap_zombie") == "");
+	}
+	TEST_CASE("reap explains a refusal from status: thread, tracer")
+	{
+		ProcTree t;
+		seed(t);
+		// a thread of process 40 named: its stat looks like a process
+		t.process(50, stat_text(50, "worker", 'S', 7),
+			  status_text(40, 7));
+		// a traced zombie
+		t.process(51, stat_text(51, "traced", 'Z', 7, 1, 3 << 8),
+			  status_text(51, 7, 99));
+		auto r = zombiectl(t, {"reap", "--force", "50"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: pid 50 (worker) is a thread of process "
+		      "40, not a process: name its process\n");
+		CHECK(t.read("proc/50/reap_zombie") == "");
+		// a dry run writes nothing for the kernel to check: it reads
+		// status in its place
+		r = zombiectl(t, {"reap", "--dry-run", "--force", "51"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: pid 51 (traced) is traced by pid 99: "
+		      "its tracer must wait for it or detach\n");
+		// refused for another reason on stat alone (no module): the
+		// tracer still comes first, as before
+		t.module(false);
+		r = zombiectl(t, {"reap", "--force", "51"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: pid 51 (traced) is traced by pid 99: "
+		      "its tracer must wait for it or detach\n");
+		CHECK(t.read("proc/51/reap_zombie") == "");
+	}
+	TEST_CASE("reap --children-of takes the children files, skips silently")
+	{
+		ProcTree t;
+		seed(t); // 7 (sh) with zombie 42 and live 43
+		t.process(44, stat_text(44, "moved", 'Z', 8, 1, 1 << 8),
+			  status_text(44, 8)); // reparented meanwhile
+		t.process(46, stat_text(46, "traced", 'Z', 7, 1, 2 << 8),
+			  status_text(46, 7, 99));
+		t.process(47, stat_text(47, "unlisted", 'Z', 7, 1, 3 << 8),
+			  status_text(47, 7));
+		t.children(7, 7, {46, 43, 42});
+		t.children(7, 8, {45, 44}); // another thread's; 45 gone
+		const auto p = t.proc() + "/7";
+		Opens opens({p, t.proc() + "/43", t.proc() + "/47"});
+		auto r =
+		    zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 64);
+		CHECK(r.out == "pid 42 (worker) would be reaped: exit 42 (dry "
+			       "run)\n");
+		CHECK(r.err ==
+		      "zombiectl: pid 46 (traced) is traced by pid 99: "
+		      "its tracer must wait for it or detach\n");
+		auto o = opens.take();
+		CHECK(o[p].count("stat") == 0); // not a child of itself
+		CHECK(o[p].count("task") == 1);
+		CHECK(o[t.proc() + "/43"] ==
+		      std::set<std::string>{".", "stat"});
+		CHECK(o[t.proc() + "/47"].empty()); // not listed, not read
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "-J", "--children-of", "7"});
+		CHECK(valid_json(r.out));
+		CHECK(result_pids(r.out) == std::vector<int>{42, 46});
+
+		// without a children file: every pid, the same silence
+		std::filesystem::remove_all(p + "/task");
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 64);
+		CHECK(r.out ==
+		      "pid 42 (worker) would be reaped: exit 42 (dry "
+		      "run)\npid 47 (unlisted) would be reaped: exit 3 "
+		      "(dry run)\n");
+		CHECK(r.err ==
+		      "zombiectl: pid 46 (traced) is traced by pid 99: "
+		      "its tracer must wait for it or detach\n");
+
+		// an empty children file: no children, no zombies
+		t.children(7, 7, {});
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 1);
+		CHECK(r.out == "");
+		CHECK(r.err ==
+		      "zombiectl: no zombies among the children of pid "
+		      "7\n");
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "-J", "--children-of", "7"});
+		CHECK(r.rc == 1);
+		CHECK(r.out == "{\"results\":[]}\n");
+		// only live children
+		t.children(7, 7, {43});
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: no zombies among the children of pid "
+		      "7\n");
+	}
+	TEST_CASE("reap --all skips what is not a zombie, in pid order")
+	{
+		ProcTree t;
+		seed(t);
+		t.process(300, stat_text(300, "orphan", 'Z', 1, 1, 5 << 8),
+			  status_text(300, 1));
+		t.process(44, stat_text(44, "other", 'Z', 8, 1, 1 << 8),
+			  status_text(44, 8));
+		auto r = zombiectl(t, {"reap", "--dry-run", "-J", "--all"});
+		CHECK(r.rc == 0);
+		CHECK(r.err == "");
+		CHECK(valid_json(r.out));
+		CHECK(result_pids(r.out) == std::vector<int>{42, 44, 300});
+		r = zombiectl(t, {"reap", "--dry-run", "--all"});
+		CHECK(r.rc == 0);
+		CHECK(r.out == "pid 42 (worker) would be reaped: exit 42 (dry "
+			       "run)\npid 44 (other) would be reaped: exit 1 "
+			       "(dry run)\npid 300 (orphan) would be reaped: "
+			       "exit 5 (dry run)\n");
+
+		ProcTree live;
+		live.process(7, stat_text(7, "sh", 'S', 1), status_text(7, 1));
+		live.process(43, stat_text(43, "busy", 'R', 7),
+			     status_text(43, 7));
+		r = zombiectl(live, {"reap", "--dry-run", "--all"});
+		CHECK(r.rc == 1);
+		CHECK(r.out == "");
+		CHECK(r.err == "zombiectl: no zombies\n");
+		r = zombiectl(live, {"reap", "--dry-run", "-J", "--all"});
+		CHECK(r.rc == 1);
+		CHECK(r.out == "{\"results\":[]}\n");
 	}
 }

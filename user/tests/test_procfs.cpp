@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <string>
+#include <vector>
 
 #include "procfs.hpp"
 #include "result.hpp"
@@ -160,6 +161,16 @@ TEST_SUITE("misc")
 		      doctest::Approx(2961.113880));
 		CHECK_FALSE(parse_sched_exec_start("se.vruntime : 1\n"));
 		CHECK_FALSE(parse_sched_exec_start("se.exec_start : abc\n"));
+	}
+	TEST_CASE("children files")
+	{
+		using V = std::vector<int>;
+		CHECK(parse_children("4242 4243 17 ") == V{4242, 4243, 17});
+		CHECK(parse_children("4242\n") == V{4242});
+		CHECK(parse_children("") == V{});
+		CHECK(parse_children(" \n") == V{});
+		// what is not a pid is left out: the scan checks each one
+		CHECK(parse_children("5 x 0 -3 99999999999 6") == V{5, 6});
 	}
 	TEST_CASE("state names")
 	{

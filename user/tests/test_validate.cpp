@@ -183,4 +183,72 @@ TEST_SUITE("validate")
 		}
 		CHECK(loads == 0);
 	}
+	TEST_CASE("refusal_reason explains from stat and status")
+	{
+		int loads = 0;
+		auto loader = [&loads] {
+			loads++;
+			return std::optional<double>(97000); // dead 3 s
+		};
+		const std::string fallback = "the kernel's word";
+		// what stat alone cannot see
+		auto p = make('Z', 1, 99);
+		CHECK(refusal_reason(p, env(), false, fallback, loader) ==
+		      "pid 42 (sleep) is traced by pid 99: its tracer must "
+		      "wait for it or detach");
+		p = make('Z', 1, 99);
+		CHECK(refusal_reason(p, env(), true, fallback, loader)
+			  .find("traced by pid 99") != std::string::npos);
+		p = make('S', 1, 0, 40);
+		CHECK(refusal_reason(p, env(), false, fallback, loader) ==
+		      "pid 42 (sleep) is a thread of process 40, not a "
+		      "process: name its process");
+		p = make('Z', 3);
+		CHECK(refusal_reason(p, env(), true, fallback, loader)
+			  .find("2 live thread(s)") != std::string::npos);
+		p = make('R');
+		CHECK(
+		    refusal_reason(p, env(), true, fallback, loader) ==
+		    "pid 42 (sleep) is not a zombie, it is running: use kill");
+		// a traced zombie without the module: the tracer first, as
+		// validate() on stat and status has it
+		auto no_module = env();
+		no_module.module_present = false;
+		p = make('Z', 1, 99);
+		CHECK(refusal_reason(p, no_module, false, fallback, loader)
+			  .find("traced by pid 99") != std::string::npos);
+		CHECK(loads == 0);
+		// before the write the grace period counts (sched loaded)...
+		p = make('Z');
+		CHECK(refusal_reason(p, env(), false, fallback, loader)
+			  .find(" died 3.0 s ago") != std::string::npos);
+		CHECK(loads == 1);
+		// ...after the kernel refused it does not: nothing to say
+		loads = 0;
+		p = make('Z');
+		CHECK(refusal_reason(p, env(), true, fallback, loader) ==
+		      fallback);
+		CHECK(loads == 0);
+		// nothing wrong any more (it changed meanwhile): the fallback
+		auto forced = env();
+		forced.force = true;
+		p = make('Z');
+		CHECK(refusal_reason(p, forced, false, fallback, loader) ==
+		      fallback);
+	}
+	TEST_CASE("scan_target: zombies of the parent, or of any for --all")
+	{
+		auto st = [](char state, int ppid) {
+			return *parse_stat(stat_text(42, "x", state, ppid));
+		};
+		CHECK(scan_target(st('Z', 7), 7));
+		CHECK(scan_target(st('Z', 7), 0));
+		CHECK(scan_target(st('Z', 1), 0));
+		CHECK_FALSE(scan_target(st('Z', 8), 7)); // reparented
+		for (char c : {'R', 'S', 'D', 'T', 't', 'X', 'I'}) {
+			CAPTURE(c);
+			CHECK_FALSE(scan_target(st(c, 7), 7));
+			CHECK_FALSE(scan_target(st(c, 7), 0));
+		}
+	}
 }
