@@ -33,7 +33,13 @@ fi
 
 knobs="rz.bench_n=${RZ_BENCH_N:-1000,10000,30000} rz.bench_runs=${RZ_BENCH_RUNS:-3}"
 knobs="$knobs rz.bench_single=${RZ_BENCH_SINGLE:-101}"
-log "make bench: kernel $kver, one vCPU, $knobs (about 10 minutes at the defaults)"
+log "make bench: kernel $kver, one vCPU, $knobs"
+# The guest's clock runs on while the host runs something else: other work
+# on the machine shows up as stalls and long lock holds in the figures.
+others=$(pgrep -c qemu-system || true)
+echo "# host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), ${others:-0} other QEMU guests running at the start"
+[ "${others:-0}" = 0 ] || echo "# warning: other guests share the machine; the latency and hold figures may show their work"
+
 RZ_SMP=1 RZ_PROGRAM=rzbench RZ_RESULTS=$out RZ_ARGS="$knobs" \
 	RZ_ZOMBIECTL=$zctl RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-1800} \
 	"$top/tests/run-guest.sh" "$kver" "$name" >"$out/guest.out" 2>&1 ||

@@ -358,8 +358,9 @@ static int clone_exit(void *arg)
 static void agent_main(int cmd, int rep, int n, int code, int how, int nlive,
 		       const char *cgroup)
 {
+	static pid_t pids[1024];
 	struct reply r;
-	int i, c;
+	int i, c, np = 0;
 
 	prctl(PR_SET_NAME, "rz-parent");
 	if (agent_blocks_sigchld) {
@@ -408,8 +409,15 @@ static void agent_main(int cmd, int rep, int n, int code, int how, int nlive,
 		}
 		if (pid < 0)
 			_exit(4);
-		if (write(rep, &pid, sizeof(pid)) != sizeof(pid))
-			_exit(5);
+		/* in blocks: one wakeup of the test per 1024 children */
+		pids[np++] = pid;
+		if (np == 1024 || i + 1 == n + nlive) {
+			ssize_t len = np * sizeof(pid_t);
+
+			if (write(rep, pids, len) != len)
+				_exit(5);
+			np = 0;
+		}
 	}
 	while (read(cmd, &c, 1) == 1) {
 		double t0;
@@ -461,9 +469,14 @@ static struct agent agent_new(int n, int code, int how, int nlive,
 	a.cmd = cmd[1];
 	a.rep = rep[0];
 	a.kids = calloc(n + nlive + 1, sizeof(pid_t));
-	for (i = 0; i < n + nlive; i++)
-		if (read(a.rep, &a.kids[i], sizeof(pid_t)) != sizeof(pid_t))
+	for (i = 0; i < (n + nlive) * (int)sizeof(pid_t);) {
+		ssize_t r = read(a.rep, (char *)a.kids + i,
+				 (n + nlive) * sizeof(pid_t) - i);
+
+		if (r <= 0)
 			die("agent did not start its children");
+		i += r;
+	}
 	for (i = 0; i < n; i++)
 		if (!wait_state(a.kids[i], 'Z', 10000))
 			die("child did not become a zombie");
