@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iosfwd>
 #include <memory>
+#include <string_view>
 
 #include "commands.hpp"
 
@@ -20,7 +21,9 @@ struct App {
 		 *status = nullptr, *unload = nullptr;
 };
 
-std::unique_ptr<App> make_app();
+// The whole command line, or with @only naming a subcommand, the global
+// options and that subcommand alone (the others stay nullptr).
+std::unique_ptr<App> make_app(std::string_view only = {});
 
 // Parse @argv and run the subcommand: the process exit code.
 int run(int argc, const char *const *argv, std::ostream &out,

@@ -418,6 +418,33 @@ TEST_SUITE("cli")
 		CHECK(r.rc == 0);
 		CHECK(r.out.find("zombiectl ") == 0);
 	}
+	TEST_CASE("a subcommand named first gets only its own options built")
+	{
+		auto a = make_app("reap");
+		CHECK(a->reap != nullptr);
+		CHECK(a->list == nullptr);
+		CHECK(a->why == nullptr);
+		CHECK(a->status == nullptr);
+		CHECK(a->unload == nullptr);
+		auto all = make_app();
+		CHECK(all->list != nullptr);
+		CHECK(all->unload != nullptr);
+		// the same answers as with the whole command line built
+		auto bare = [](std::vector<const char *> argv) {
+			std::ostringstream out, err;
+			int rc = run(static_cast<int>(argv.size()), argv.data(),
+				     out, err);
+			return std::make_pair(rc, out.str());
+		};
+		auto h = bare({"zombiectl", "reap", "--help"});
+		CHECK(h.first == 0);
+		CHECK(h.second.find("--children-of") != std::string::npos);
+		CHECK(bare({"zombiectl", "reap", "--bogus"}).first == 2);
+		CHECK(bare({"zombiectl", "reap", "1", "--all"}).first == 2);
+		CHECK(bare({"zombiectl", "list", "--parent", "0"}).first == 2);
+		CHECK(bare({"zombiectl", "why"}).first == 2);
+		CHECK(bare({"zombiectl", "unload", "extra"}).first == 2);
+	}
 	TEST_CASE("status without the module")
 	{
 		ProcTree t;
