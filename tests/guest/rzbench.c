@@ -357,17 +357,7 @@ int main(int argc, char **argv)
 	int nsizes = 0, i, run, m;
 	char buf[256], *s, *save;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: rzbench MODULE.ko\n");
-		return 2;
-	}
-	module_path = argv[1];
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	prctl(PR_SET_NAME, "rzbench");
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
-		die("PR_SET_CHILD_SUBREAPER");
-	setup_cgroup();
-	printf("TAP version 13\n");
+	guest_start(argc, argv, "rzbench");
 
 	snprintf(buf, sizeof(buf), "%s", ns && *ns ? ns : "1000,10000,30000");
 	for (s = strtok_r(buf, ",", &save); s && nsizes < 16;

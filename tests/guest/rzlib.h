@@ -748,4 +748,24 @@ static void setup_cgroup(void)
 		die("cgroup v2 pids controller");
 }
 
+/*
+ * What a guest program does first: take the module's path, name itself,
+ * become the subreaper of the orphans it makes, mount the cgroup, start
+ * the TAP.
+ */
+static void guest_start(int argc, char **argv, const char *name)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s MODULE.ko\n", name);
+		exit(2);
+	}
+	module_path = argv[1];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	prctl(PR_SET_NAME, name);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		die("PR_SET_CHILD_SUBREAPER");
+	setup_cgroup();
+	printf("TAP version 13\n");
+}
+
 #endif /* RZ_LIB_H */

@@ -1950,18 +1950,8 @@ int main(int argc, char **argv)
 	const char *only = getenv("RZ_ONLY");
 	unsigned int i;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: rztest MODULE.ko\n");
-		return 2;
-	}
-	module_path = argv[1];
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	prctl(PR_SET_NAME, "rztest");
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
-		die("PR_SET_CHILD_SUBREAPER");
+	guest_start(argc, argv, "rztest");
 	signal(SIGUSR1, SIG_IGN);
-	setup_cgroup();
-	printf("TAP version 13\n");
 
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		/* RZ_ONLY=name,name: run just those (load and unload always) */

@@ -126,14 +126,19 @@ Result<UniqueFd> ProcDir::open_reap() const
 	return fd;
 }
 
+Result<Stat> ProcDir::read_stat() const
+{
+	auto stat = read("stat");
+	if (!stat)
+		return Error{ESRCH, "pid " + std::to_string(pid_) + " is gone"};
+	return parse_stat(*stat);
+}
+
 Result<ProcessInfo> ProcDir::stat_and_status() const
 {
 	ProcessInfo p;
 	p.pid = pid_;
-	auto stat = read("stat");
-	if (!stat)
-		return Error{ESRCH, "pid " + std::to_string(pid_) + " is gone"};
-	auto st = parse_stat(*stat);
+	auto st = read_stat();
 	if (!st)
 		return st.error();
 	p.stat = *st;
@@ -161,10 +166,7 @@ ProcessInfo reap_info_from_stat(int pid, const Stat &st)
 
 Result<ProcessInfo> ProcDir::reap_info() const
 {
-	auto stat = read("stat");
-	if (!stat)
-		return Error{ESRCH, "pid " + std::to_string(pid_) + " is gone"};
-	auto st = parse_stat(*stat);
+	auto st = read_stat();
 	if (!st)
 		return st.error();
 	return reap_info_from_stat(pid_, *st);

@@ -56,6 +56,8 @@ public:
 	int fd() const { return fd_.get(); }
 
 private:
+	Result<Stat> read_stat() const; // "pid N is gone" when unreadable
+
 	UniqueFd fd_;
 	int pid_ = 0;
 };
