@@ -80,7 +80,8 @@ MODULE_PARM_DESC(carriers,
 
 static DEFINE_SPINLOCK(rz_queue_lock);
 static LIST_HEAD(rz_queue);
-static unsigned int rz_queued;	/* requests on rz_queue */
+/* requests on rz_queue; written under rz_queue_lock, read without it */
+static unsigned int rz_queued;
 static DECLARE_WAIT_QUEUE_HEAD(rz_reaper_wq);
 static struct task_struct *rz_reaper;
 
@@ -307,7 +308,7 @@ static unsigned int rz_take_batch(struct list_head *batch)
 		n++;
 		req->taken = true;
 		list_move_tail(&req->node, batch);
-		rz_queued--;
+		WRITE_ONCE(rz_queued, rz_queued - 1);
 	}
 	spin_unlock(&rz_queue_lock);
 	return n;
@@ -339,12 +340,7 @@ static void rz_gather(unsigned int expect)
 
 static bool rz_pending(void)
 {
-	bool pending;
-
-	spin_lock(&rz_queue_lock);
-	pending = !list_empty(&rz_queue);
-	spin_unlock(&rz_queue_lock);
-	return pending;
+	return READ_ONCE(rz_queued);
 }
 
 /* Have a carrier ready before the next batch needs one. */
@@ -433,7 +429,7 @@ int rz_reap(struct pid *pid)
 
 	spin_lock(&rz_queue_lock);
 	list_add_tail(&req->node, &rz_queue);
-	rz_queued++;
+	WRITE_ONCE(rz_queued, rz_queued + 1);
 	spin_unlock(&rz_queue_lock);
 	wake_up(&rz_reaper_wq);
 
@@ -446,7 +442,7 @@ int rz_reap(struct pid *pid)
 		spin_lock(&rz_queue_lock);
 		if (!req->taken) {
 			list_del(&req->node);
-			rz_queued--;
+			WRITE_ONCE(rz_queued, rz_queued - 1);
 			refcount_dec(&req->ref);
 		}
 		spin_unlock(&rz_queue_lock);

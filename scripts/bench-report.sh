@@ -107,14 +107,14 @@ target() { # OK TEXT
 		echo "# target MISSED: $2"
 	fi
 }
-r2=$(awk -F, '$1 == 10000 && $2 == "zombiectl" { print $6 }' "$out/summary.csv")
+ratio() { awk -F, -v n="$1" -v m="$2" '$1 == n && $2 == m { print $6 }' "$out/summary.csv"; }
+r2=$(ratio 10000 zombiectl)
 if [ -n "$r2" ]; then
 	awk -v r="$r2" 'BEGIN { exit !(r >= 0.8) }'
 	target $? "zombiectl reap --children-of at 10,000 zombies: ${r2} x the parent's own waitpid() (>= 0.8)"
 	# What a tool that opens and writes one file per zombie pays at least:
 	# the opens, and the module's part (the writes to files opened before).
-	o=$(awk -F, '$1 == 10000 && $2 == "open" { print $6 }' "$out/summary.csv")
-	w=$(awk -F, '$1 == 10000 && $2 == "prewrite64" { print $6 }' "$out/summary.csv")
+	o=$(ratio 10000 open) w=$(ratio 10000 prewrite64)
 	if [ -n "$o" ] && [ -n "$w" ]; then
 		awk -v o="$o" -v w="$w" 'BEGIN { printf "#   (at 10,000: the opens alone ran at %.3f x, the writes to files opened before at %.3f x; both together cannot beat %.3f x)\n", o, w, 1 / (1 / o + 1 / w) }'
 	fi
