@@ -31,16 +31,54 @@ apt_opts() {
 		"-o APT::Default-Release=${1%%-*}"
 }
 
+# apt_uri SUITE: the archive address the machine's own apt sources use for
+# SUITE (deb822 .sources or one-line .list files), so that a mirror or a
+# proxy the machine is set up with serves the private configurations too.
+apt_uri() {
+	{
+		cat /etc/apt/sources.list.d/*.sources 2>/dev/null
+		echo
+	} | awk -v s="$1" 'BEGIN { RS = "" }
+		{
+			uri = ""; deb = 0; hit = 0
+			n = split($0, l, "\n")
+			for (i = 1; i <= n; i++) {
+				m = split(l[i], f, /[ \t]+/)
+				if (f[1] == "Types:")
+					for (j = 2; j <= m; j++) deb += f[j] == "deb"
+				if (f[1] == "URIs:") uri = f[2]
+				if (f[1] == "Suites:")
+					for (j = 2; j <= m; j++) hit += f[j] == s
+			}
+			if (deb && hit && uri != "") { print uri; exit }
+		}'
+	sed -E 's/\[[^]]*\]//' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk -v s="$1" '$1 == "deb" && $3 == s { print $2 }'
+}
+
+# The machine's Debian archive and security archive (for its own release;
+# the same archive serves the other suites).
+codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+debian_uri() {
+	local u
+	u=$(apt_uri "$codename" | head -n1)
+	[ -n "$u" ] || die "no apt source for $codename in /etc/apt: cannot find the Debian archive"
+	echo "${u%/}"
+}
+
 # apt_private SUITE: write the configuration and update its lists.
 apt_private() {
-	local d=$cache/apt/$1 s
+	local d=$cache/apt/$1 s uri sec
+	uri=$(debian_uri) || return 1
+	sec=$(apt_uri "$codename-security" | head -n1)
 	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/none"
 	: >"$d/sources.list"
 	for s in ${suite_sources[$1]}; do
-		echo "deb http://deb.debian.org/debian $s main" >>"$d/sources.list"
+		echo "deb $uri $s main" >>"$d/sources.list"
 	done
+	# the security archive of another release sits beside this one's
 	case "$1" in bookworm* | trixie*)
-		echo "deb http://deb.debian.org/debian-security ${1%%-*}-security main" >>"$d/sources.list" ;;
+		[ -z "$sec" ] || echo "deb ${sec%/} ${1%%-*}-security main" >>"$d/sources.list" ;;
 	esac
 	# shellcheck disable=SC2046
 	apt-get $(apt_opts "$1") update -qq >&2

@@ -64,7 +64,7 @@ else
 			apt-get install -y -qq --no-install-recommends debootstrap >&2
 		log "debootstrapping $release into $root"
 		rm -rf "$root"
-		debootstrap --variant=minbase "$release" "$root" http://deb.debian.org/debian >&2 ||
+		debootstrap --variant=minbase "$release" "$root" "$(debian_uri)" >&2 ||
 			die "debootstrap $release failed"
 	fi
 	if [ ! -d "$root/usr/src/$hdr" ]; then
