@@ -5,12 +5,16 @@
 #   build-module.sh KVER OUTDIR    prints the path of the .ko
 # RZ_KDIR: build against this kernel build tree (e.g. the debug kernel's,
 # scripts/debug-kernel.sh) instead of /usr/src/linux-headers-KVER.
+# RZ_MODSRC: build the module in this folder instead of kmod/ (the control
+# module of tests/control), with kmod/'s Makefile.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 kver=$1 out=$2
+src=${RZ_MODSRC:-$top/kmod}
+mod=$(sed -n 's/^obj-m := \(.*\)\.o$/\1/p' "$src/Kbuild")
 rm -rf "$out/src"
 mkdir -p "$out/src/kmod"
-cp "$top"/kmod/*.[ch] "$top"/kmod/Kbuild "$top"/kmod/Makefile "$out/src/kmod/"
+cp "$src"/*.[ch] "$src"/Kbuild "$top"/kmod/Makefile "$out/src/kmod/"
 rm -f "$out"/src/kmod/*.mod.c
 cp "$top/VERSION" "$out/src/"
 if [ -n "${RZ_KDIR:-}" ] || [ -d "/usr/src/linux-headers-$kver" ]; then
@@ -19,7 +23,7 @@ if [ -n "${RZ_KDIR:-}" ] || [ -d "/usr/src/linux-headers-$kver" ]; then
 		die "RZ_KDIR=$kdir: no Module.symvers, not a built kernel tree"
 	make -s -C "$out/src/kmod" KDIR="$kdir" >"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log" >&2; die "module build failed for $kver ($kdir)"; }
-	echo "$out/src/kmod/reap_zombie.ko"
+	echo "$out/src/kmod/$mod.ko"
 elif root=$(chroot_for "$kver"); then
 	# headers that need the chroot's compiler: build in there
 	rm -rf "$root/build/$kver"
@@ -28,8 +32,8 @@ elif root=$(chroot_for "$kver"); then
 	in_chroot "$root" make -s -C "/build/$kver/kmod" KDIR="/usr/src/linux-headers-$kver" \
 		>"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log" >&2; die "module build failed for $kver (in $root)"; }
-	cp "$root/build/$kver/kmod/reap_zombie.ko" "$out/src/kmod/"
-	echo "$out/src/kmod/reap_zombie.ko"
+	cp "$root/build/$kver/kmod/$mod.ko" "$out/src/kmod/"
+	echo "$out/src/kmod/$mod.ko"
 else
 	die "no headers for $kver on this machine or in a chroot"
 fi

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Style checks, as TAP: checkpatch (--no-tree) on every kmod/ source,
-# clang-format on user/, and the version stamped in dkms.conf.
+# Style checks, as TAP: checkpatch (--no-tree) on every kmod/ source and on
+# the control module of tests/control, clang-format on user/, and the
+# version stamped in dkms.conf.
 # checkpatch.pl comes from Debian's linux-source-6.1, cached.
 #   scripts/lint.sh   writes build/results/lint.counts
 set -uo pipefail
@@ -19,14 +20,15 @@ if [ ! -x "$cp_dir/checkpatch.pl" ]; then
 	cp "$tmp"/linux-source-*/scripts/{checkpatch.pl,spelling.txt,const_structs.checkpatch} "$cp_dir/"
 fi
 pass=0 fail=0
-for f in "$top"/kmod/*.[ch]; do
+for f in "$top"/kmod/*.[ch] "$top"/tests/control/*.c; do
 	case "$f" in *.mod.c) continue ;; esac
+	rel=${f#"$top"/}
 	if out=$("$cp_dir/checkpatch.pl" --no-tree --strict --quiet --show-types \
 		--ignore FILE_PATH_CHANGES --file "$f" 2>&1); then
-		echo "ok - checkpatch --strict: kmod/$(basename "$f")"
+		echo "ok - checkpatch --strict: $rel"
 		pass=$((pass + 1))
 	else
-		echo "not ok - checkpatch --strict: kmod/$(basename "$f")"
+		echo "not ok - checkpatch --strict: $rel"
 		printf '%s\n' "$out" | sed 's/^/# /'
 		fail=$((fail + 1))
 	fi

@@ -13,7 +13,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib,tests}
 cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$init" "$root/init"
-install -m 644 "$module" "$root/lib/reap_zombie.ko"
+install -m 644 "$module" "$root/lib/$(basename "$module")"
 for b in ${RZ_EXTRA_BIN:-}; do
 	install -m 755 "$b" "$root/bin/$(basename "$b")"
 done

@@ -6,8 +6,9 @@
 # (NAME defaults to KVER). RZ_KO: boot this .ko instead of building one;
 # RZ_ONLY: run only these tests of rztest (comma-separated); RZ_ARGS: more
 # kernel arguments, such as the suite's knobs rz.cycles=N, rz.pressure=N;
-# RZ_PROGRAM: the guest program, tests/guest/NAME.c (default rztest; make
-# bench boots rzbench).
+# RZ_PROGRAM: the guest programs, tests/guest/NAME.c or NAME.sh, which the
+# guest runs in the order of their names (default rztest; make bench boots
+# rzbench, the multi-threaded boots add cycles.sh).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 kver=$1
@@ -22,8 +23,15 @@ if [ -n "${RZ_KO:-}" ]; then
 else
 	ko=$("$top/scripts/build-module.sh" "$kver" "$out")
 fi
-prog=${RZ_PROGRAM:-rztest}
-gcc -O2 -Wall -static -pthread -o "$out/$prog" "$top/tests/guest/$prog.c"
+progs=()
+for prog in ${RZ_PROGRAM:-rztest}; do
+	if [ -f "$top/tests/guest/$prog.sh" ]; then
+		install -m 755 "$top/tests/guest/$prog.sh" "$out/$prog"
+	else
+		gcc -O2 -Wall -static -pthread -o "$out/$prog" "$top/tests/guest/$prog.c"
+	fi
+	progs+=("$out/$prog")
+done
 zctl=${RZ_ZOMBIECTL:-$top/user/build/zombiectl}
 if [ -z "${RZ_ZOMBIECTL:-}" ]; then
 	make -s -C "$top/user" build/zombiectl >"$out/zombiectl-build.log" 2>&1 ||
@@ -31,7 +39,7 @@ if [ -z "${RZ_ZOMBIECTL:-}" ]; then
 fi
 RZ_EXTRA_BIN="$zctl" \
 	"$top/scripts/mkinitramfs.sh" "$out/initrd.gz" "$top/tests/guest/init" \
-	"$ko" "$out/$prog"
+	"$ko" "${progs[@]}"
 
 t0=$(date +%s)
 set +e
@@ -58,9 +66,12 @@ host() { # host-side check: host PASS DESCRIPTION
 }
 grep -q '^# guest done' "$out/tap.log" && [ "$qrc" = 0 ]
 host $? "guest ran to the end and powered off (qemu exit $qrc, ${secs}s)"
-plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$out/tap.log" | tail -n1)
-[ -n "$plan" ] && [ "$plan" -gt 0 ] && [ "$plan" = "$(grep -cE '^(not )?ok ' "$out/tap.log")" ]
-host $? "guest TAP plan (${plan:-none}) matches the results"
+# one plan per guest program: together they must count every result
+plans=$(grep -c '^1\.\.[0-9]' "$out/tap.log" || true)
+plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$out/tap.log" | awk '{ n += $1 } END { if (NR) print n }')
+[ "$plans" = "${#progs[@]}" ] && [ -n "$plan" ] && [ "$plan" -gt 0 ] &&
+	[ "$plan" = "$(grep -cE '^(not )?ok ' "$out/tap.log")" ]
+host $? "guest TAP plans ($plans of ${#progs[@]} programs, ${plan:-no} tests) match the results"
 bad='BUG:|Oops|WARNING:|general protection|KASAN|UBSAN|list_del corruption|list_add corruption|Kernel panic|soft lockup|self-detected stall|blocked for more than|unreferenced object|zombie_carrier did not exit'
 if grep -aEn "$bad" "$out/console.log" >"$out/bad.log"; then
 	sed 's/^/# console: /' "$out/bad.log" | head -n 40
@@ -74,8 +85,9 @@ if grep -q '^# kmemleak: available' "$out/tap.log"; then
 	[ "${leaks:-none}" = 0 ]
 	host $? "kmemleak scan after the tests: ${leaks:-none} reports"
 fi
-last=$(grep -a 'reap_zombie: ' "$out/console.log" | tail -n1 || true)
-case "$last" in *"reap_zombie: unloaded"*) true ;; *) false ;; esac
+modname=$(basename "$ko" .ko)
+last=$(grep -a "$modname: " "$out/console.log" | tail -n1 || true)
+case "$last" in *"$modname: unloaded"*) true ;; *) false ;; esac
 host $? "the boot ended with the module unloaded"
 
 # No call through a pointer from the module into the kernel: on IBT kernels
