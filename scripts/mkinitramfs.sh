@@ -13,7 +13,9 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib,tests}
 cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$init" "$root/init"
-install -m 644 "$module" "$root/lib/$(basename "$module")"
+# under the module's own name (a DKMS-built copy may be named otherwise)
+name=$(/sbin/modinfo -F name "$module" 2>/dev/null) || name=
+install -m 644 "$module" "$root/lib/${name:-$(basename "$module" .ko)}.ko"
 for b in ${RZ_EXTRA_BIN:-}; do
 	install -m 755 "$b" "$root/bin/$(basename "$b")"
 done

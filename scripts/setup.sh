@@ -33,7 +33,7 @@ kpkg=$(apt-cache "${opts[@]}" depends "$meta" 2>/dev/null |
 [ -n "$kpkg" ] || die "cannot resolve $meta to a kernel package"
 kver=${kpkg#linux-image-}
 
-pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev
+pkgs=(qemu-system-x86 busybox-static cpio gzip gcc g++ make libc6-dev kmod
 	libcli11-dev doctest-dev clang-format
 	dkms dh-dkms debhelper dpkg-dev lintian man-db gnuplot-nox
 	linux-headers-amd64)

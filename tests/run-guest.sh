@@ -85,7 +85,7 @@ if grep -q '^# kmemleak: available' "$out/tap.log"; then
 	[ "${leaks:-none}" = 0 ]
 	host $? "kmemleak scan after the tests: ${leaks:-none} reports"
 fi
-modname=$(basename "$ko" .ko)
+modname=$(/sbin/modinfo -F name "$ko" 2>/dev/null) || modname=reap_zombie
 last=$(grep -a "$modname: " "$out/console.log" | tail -n1 || true)
 case "$last" in *"$modname: unloaded"*) true ;; *) false ;; esac
 host $? "the boot ended with the module unloaded"
