@@ -84,6 +84,20 @@ apt_private() {
 	apt-get $(apt_opts "$1") update -qq >&2
 }
 
+# The tests of rztest that a multi-threaded TCG boot runs: the load/unload
+# cycles and the races (make check, make check-debug).
+# shellcheck disable=SC2034
+mttcg_tests=race_waitpid,two_writers,parent_exits,pgrp_leader,setsid,writer_killed,rmmod_queued,switch,load_cycles
+
+# use_mttcg: the environment of a multi-threaded TCG boot (run-qemu.sh): every
+# vCPU on its own host thread, with the QEMU of scripts/qemu-mttcg.sh.
+use_mttcg() {
+	RZ_QEMU=$("$top/scripts/qemu-mttcg.sh") || return 1
+	RZ_QEMU_DATA="${RZ_QEMU%/bin/*}/share/qemu /usr/share/seabios"
+	RZ_ACCEL=tcg,thread=multi
+	export RZ_QEMU RZ_QEMU_DATA RZ_ACCEL
+}
+
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
