@@ -66,6 +66,14 @@ debian_uri() {
 	echo "${u%/}"
 }
 
+# suite_version SUITE PACKAGE: PACKAGE's version in SUITE itself (not in the
+# release it builds on), through SUITE's private configuration.
+suite_version() {
+	# shellcheck disable=SC2046
+	apt-cache $(apt_opts "$1") madison "$2" |
+		awk -F'|' -v s="$1" '$3 ~ s"/" {gsub(/ /, "", $2); print $2; exit}'
+}
+
 # apt_private SUITE: write the configuration and update its lists.
 apt_private() {
 	local d=$cache/apt/$1 s uri sec

@@ -19,8 +19,7 @@ bin=$dir/root/usr/bin/qemu-system-x86_64
 if [ ! -x "$bin" ] || ! "$bin" --version >/dev/null 2>&1; then
 	apt_private "$suite" || die "cannot reach $suite"
 	read -r -a opts <<<"$(apt_opts "$suite")"
-	v=$(apt-cache "${opts[@]}" madison qemu-system-x86 |
-		awk -F'|' -v s="$suite" '$3 ~ s"/" {gsub(/ /, "", $2); print $2; exit}')
+	v=$(suite_version "$suite" qemu-system-x86)
 	[ -n "$v" ] || die "no qemu-system-x86 in $suite"
 	rm -rf "$dir"
 	mkdir -p "$dir/debs"

@@ -23,8 +23,7 @@ if [ "$suite" = system ]; then
 else
 	apt_private "$suite" || die "cannot reach $suite"
 	read -r -a opts <<<"$(apt_opts "$suite")"
-	v=$(apt-cache "${opts[@]}" madison linux-image-amd64 |
-		awk -F'|' -v s="$suite" '$3 ~ s"/" {gsub(/ /, "", $2); print $2; exit}')
+	v=$(suite_version "$suite" linux-image-amd64)
 	[ -n "$v" ] || die "no linux-image-amd64 in $suite"
 	meta=linux-image-amd64=$v
 fi
