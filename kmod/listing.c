@@ -12,7 +12,8 @@
  * thread group. So a read costs a walk of the namespace's pids, holds off
  * nobody (neither fork() nor exit()), sees only what that namespace sees,
  * and lists 30,000 children as completely as 3: every line comes from one
- * walk, into one buffer, which read() then hands out piece by piece.
+ * walk, into one buffer, which read() then hands out piece by piece. Each
+ * RCU section counts in max_lock_hold_ns, as a tasklist_lock hold does.
  */
 #include <linux/pid_namespace.h>
 #include <linux/sched.h>
@@ -70,7 +71,7 @@ static size_t rz_escape(char *out, const char *comm)
 }
 
 /* The line of zombie @p, numbered @nr; under RCU. */
-static size_t rz_line(char *out, struct task_struct *p, int nr)
+static size_t rz_line(char *out, struct task_struct *p, int nr, s64 off)
 {
 	struct signal_struct *sig = p->signal;
 	/* stat field 52, as do_task_stat() computes it for the process */
@@ -83,7 +84,7 @@ static size_t rz_line(char *out, struct task_struct *p, int nr)
 	memcpy(comm, p->comm, sizeof(comm));
 	comm[sizeof(comm) - 1] = '\0';
 	n = sprintf(out, "%d %llu %d %d %llu %d %d ", nr,
-		    rz_start_ticks(p, rz_boot_offset()), status,
+		    rz_start_ticks(p, off), status,
 		    p->exit_signal, div_u64(rz_dead_ns(p), NSEC_PER_MSEC),
 		    threads, p->ptrace ? 1 : 0);
 	n += rz_escape(out + n, comm);
@@ -99,6 +100,7 @@ static size_t rz_line(char *out, struct task_struct *p, int nr)
 int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
 	    size_t *len)
 {
+	s64 off = rz_boot_offset();
 	struct rz_buf out = { };
 	char *step;
 	bool done = false;
@@ -111,11 +113,14 @@ int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
 	while (!done && !err) {
 		struct task_struct *ptask;
 		size_t used = 0;
+		u64 start;
 		int seen;
 
 		rcu_read_lock();
+		start = local_clock();
 		ptask = pid_task(parent, PIDTYPE_PID);
 		if (!ptask) {
+			rz_hold_end(start);
 			rcu_read_unlock();
 			err = -ESRCH;
 			break;
@@ -135,8 +140,9 @@ int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
 			    !same_thread_group(rcu_dereference(p->real_parent),
 					       ptask))
 				continue;
-			used += rz_line(step + used, p, nr - 1);
+			used += rz_line(step + used, p, nr - 1, off);
 		}
+		rz_hold_end(start);
 		rcu_read_unlock();
 
 		err = rz_buf_add(&out, step, used);

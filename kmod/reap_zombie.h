@@ -32,6 +32,7 @@ unsigned int rz_hook_nents(void);
 /* reaper.c: the zombie_reaper kernel thread */
 int rz_reaper_start(void);
 void rz_reaper_stop(void);
+void rz_hold_end(u64 start);
 int rz_reap(struct pid *pid);
 int rz_reap_batch(struct pid *parent, struct pid_namespace *ns,
 		  const struct rz_entry *ents, unsigned int n);

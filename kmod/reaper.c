@@ -98,14 +98,16 @@ struct rz_slot {
 };
 
 /*
- * The longest the module has held tasklist_lock for writing, so that a
- * test or an operator can see that chunking keeps it short. The batch
- * form's listing takes no tasklist_lock at all (see listing.c).
+ * The longest the module has held tasklist_lock (for writing, to reap) or
+ * one RCU read-side section of a listing (which takes no tasklist_lock,
+ * but holds off the grace periods exit() waits for and, on kernels
+ * without preemptible RCU, preemption), so that a test or an operator can
+ * see that chunking keeps both short.
  */
 static unsigned long rz_max_hold_ns;
 module_param_named(max_lock_hold_ns, rz_max_hold_ns, ulong, 0644);
 MODULE_PARM_DESC(max_lock_hold_ns,
-		 "longest hold of tasklist_lock by zombie_reaper, in ns (write 0 to reset)");
+		 "longest hold of tasklist_lock, or of one RCU section of a listing, in ns (write 0 to reset)");
 
 /* What the thread has done, for operators and make bench. */
 static unsigned long rz_stat_reaped;
@@ -118,8 +120,11 @@ MODULE_PARM_DESC(carriers,
 
 static DEFINE_SPINLOCK(rz_queue_lock);
 static LIST_HEAD(rz_queue);
-/* requests on rz_queue; written under rz_queue_lock, read without it */
-static unsigned int rz_queued;
+/*
+ * Requests on rz_queue, and their targets not yet handed out; written
+ * under rz_queue_lock, read without it.
+ */
+static unsigned int rz_queued, rz_queued_targets;
 static DECLARE_WAIT_QUEUE_HEAD(rz_reaper_wq);
 static struct task_struct *rz_reaper;
 
@@ -137,11 +142,18 @@ static bool rz_pending(void)
 	return READ_ONCE(rz_queued);
 }
 
-/* Under tasklist_lock, just before unlocking: note how long it was held. */
-static void rz_hold_end(u64 start)
+/* Enough queued to fill a carrier: load the next before confirming. */
+static bool rz_pipelined(void)
+{
+	return READ_ONCE(rz_queued_targets) >= RZ_CHUNK;
+}
+
+/* Just before unlocking: note how long the lock was held. */
+void rz_hold_end(u64 start)
 {
 	unsigned long held = local_clock() - start;
 
+	/* racy between readers, and only ever a few ns off: a statistic */
 	if (held > READ_ONCE(rz_max_hold_ns))
 		WRITE_ONCE(rz_max_hold_ns, held);
 }
@@ -177,13 +189,28 @@ static int rz_check(struct task_struct *p)
 }
 
 /*
- * 0 when @t's task @p may be reaped now, onto @carrier (NULL: only
- * checking); under RCU or tasklist_lock. The batch form first asks that it
+ * Is @p on one of our carriers (moved, not yet released)? Only the thread
+ * itself asks, under tasklist_lock: it alone fills and empties the slots.
+ */
+static bool rz_on_carrier(const struct task_struct *p)
+{
+	const struct task_struct *parent = rcu_access_pointer(p->real_parent);
+	unsigned int i;
+
+	for (i = 0; i < RZ_SLOTS; i++)
+		if (rz_slots[i].carrier == parent)
+			return true;
+	return false;
+}
+
+/*
+ * 0 when @t's task @p may be reaped now; under RCU, or under tasklist_lock
+ * by the thread (@loading) before it moves @p onto a carrier. The batch form first asks that it
  * is a child of the file's process with the START the writer read, so that
  * a reused pid is never hit.
  */
 static int rz_check_target(const struct rz_target *t, struct task_struct *p,
-			   const struct task_struct *carrier)
+			   bool loading)
 {
 	const struct rz_request *req = t->req;
 
@@ -197,8 +224,8 @@ static int rz_check_target(const struct rz_target *t, struct task_struct *p,
 				lockdep_is_held(rz_tasklist_lock)), parent) ||
 		    rz_start_ticks(p, req->boot_off) != t->start)
 			return -ESRCH;
-	} else if (carrier && rcu_access_pointer(p->real_parent) == carrier) {
-		/* a second request for a zombie this carrier already took */
+	} else if (loading && rz_on_carrier(p)) {
+		/* a second request for a zombie a carrier already took */
 		return -ESRCH;
 	}
 	return rz_check(p);
@@ -386,7 +413,7 @@ static void rz_load(struct rz_slot *s, struct rz_target **tv, unsigned int n)
 			continue;
 		}
 		p = t->pid ? pid_task(t->pid, PIDTYPE_PID) : NULL;
-		t->result = rz_check_target(t, p, s->carrier);
+		t->result = rz_check_target(t, p, true);
 		if (t->result)
 			continue;
 		rz_adopt(p, s->carrier, t, &woken);
@@ -426,11 +453,11 @@ static void rz_run(struct rz_target **tv, unsigned int n)
 	wake_up_process(s->carrier);
 	rz_head++;
 	/*
-	 * More to move: make the next carrier while that one exits (failure:
-	 * the next rz_run() tries again). Otherwise the writers are answered
-	 * first, and the carrier made after.
+	 * A full chunk waiting (a big batch): make the next carrier while
+	 * that one exits (failure: the next rz_run() tries again). Otherwise
+	 * the writers are answered first, and the carrier made after.
 	 */
-	if (rz_pending() && rz_head - rz_tail < RZ_SLOTS - 1)
+	if (rz_pipelined() && rz_head - rz_tail < RZ_SLOTS - 1)
 		rz_carrier_ready();
 }
 
@@ -438,13 +465,15 @@ static void rz_run(struct rz_target **tv, unsigned int n)
 static unsigned int rz_take(struct rz_target **tv)
 {
 	struct rz_request *req, *tmp;
-	unsigned int n = 0;
+	unsigned int n = 0, taken = 0;
 
 	spin_lock(&rz_queue_lock);
 	list_for_each_entry_safe(req, tmp, &rz_queue, node) {
 		req->started = true;
 		while (n < RZ_CHUNK && req->next < req->nr)
 			tv[n++] = &req->tgt[req->next++];
+		WRITE_ONCE(rz_queued_targets, rz_queued_targets - n + taken);
+		taken = n;
 		if (req->next == req->nr) {
 			list_del_init(&req->node);
 			WRITE_ONCE(rz_queued, rz_queued - 1);
@@ -497,12 +526,16 @@ static int rz_reaper_fn(void *unused)
 					 rz_pending() || kthread_should_stop());
 		for (;;) {
 			n = rz_take(tv);
-			if (n) {
-				rz_run(tv, n);
-				continue;
-			}
-			if (rz_tail == rz_head)
+			if (!n && rz_tail == rz_head)
 				break;
+			if (n)
+				rz_run(tv, n);
+			if (rz_pipelined())
+				continue;
+			/*
+			 * Answer the writers; those of the self form are
+			 * likely back soon with their next zombie.
+			 */
 			rz_finished_single = 0;
 			rz_confirm_all();
 			rz_gather(rz_finished_single);
@@ -575,6 +608,7 @@ static int rz_submit(struct rz_request *req)
 	spin_lock(&rz_queue_lock);
 	list_add_tail(&req->node, &rz_queue);
 	WRITE_ONCE(rz_queued, rz_queued + 1);
+	WRITE_ONCE(rz_queued_targets, rz_queued_targets + req->nr);
 	spin_unlock(&rz_queue_lock);
 	wake_up(&rz_reaper_wq);
 
@@ -585,6 +619,8 @@ static int rz_submit(struct rz_request *req)
 		if (!req->started) {
 			list_del(&req->node);
 			WRITE_ONCE(rz_queued, rz_queued - 1);
+			WRITE_ONCE(rz_queued_targets,
+				   rz_queued_targets - req->nr);
 			refcount_dec(&req->ref);
 		} else {
 			WRITE_ONCE(req->cancelled, true);
@@ -653,7 +689,7 @@ int rz_reap_batch(struct pid *parent, struct pid_namespace *ns,
 			continue;
 		t->result = rz_check_target(t, t->pid ?
 					    pid_task(t->pid, PIDTYPE_PID) :
-					    NULL, NULL);
+					    NULL, false);
 		if (!i || !t->result)
 			first = t->result;
 	}
