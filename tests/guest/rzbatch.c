@@ -864,12 +864,16 @@ static void test_big(void)
 	ok(sampled > 0 && !bad, "%d sampled lines agree with /proc/PID/stat (%d wrong)",
 	   sampled, bad);
 	if (judge)
-		ok(hold_read > 0 && hold_read <= 1000000,
-		   "reading %ld children held tasklist_lock at most %.3f ms at a time (<= 1 ms, and the read path is measured)",
+		ok(hold_read >= 0 && hold_read <= 1000000,
+		   "reading %ld children held tasklist_lock at most %.3f ms at a time (<= 1 ms)",
 		   n, hold_read / 1e6);
 	else
-		ok(hold_read > 0, "reading %ld children: the read path is measured (%.3f ms; %ld CPUs online: bound not judged)",
-		   n, hold_read / 1e6, sysconf(_SC_NPROCESSORS_ONLN));
+		diag("big: %ld CPUs online: the reads' hold %.3f ms not judged",
+		     sysconf(_SC_NPROCESSORS_ONLN), hold_read / 1e6);
+	/* issue 13: "make max_lock_hold_ns cover the read path as well" */
+	ok(hold_read > 0,
+	   "max_lock_hold_ns covers the read path: after a reset, reads alone set it (%ld ns)",
+	   hold_read);
 
 	starts = calloc(n, sizeof(*starts));
 	for (i = 0; i < n; i++) {
@@ -1353,6 +1357,17 @@ static void test_partial(void)
 	kill(g, SIGKILL);
 	for (i = 0; i < 5000 && status_field(g, "Threads:") > 1; i++)
 		msleep(1);
+	l = blist_read(a.pid, 1 << 16);
+	lg = blist_find(&l, g);
+	{
+		char why[256] = "";
+
+		ok(lg && !lg->threads && line_matches_stat(lg, why, sizeof(why)) &&
+		   WIFSIGNALED(lg->status) && WTERMSIG(lg->status) == SIGKILL,
+		   "the leader, its group killed since: THREADS 0, STATUS as stat's field 52 (killed by SIGKILL) %s",
+		   why);
+	}
+	blist_free(&l);
 	w = bwrite_to(a.pid, e[5]);
 	ok(w == (long)strlen(e[5]) && !exists(g), "once its thread is gone, the leader reaps (%s)",
 	   ret_name(w));
@@ -2011,6 +2026,136 @@ static void faults_rw(int have)
 	agent_end(&a);
 }
 
+/*
+ * Every fault site in turn: /proc/thread-self/fail-nth = n fails the n-th
+ * allocation or user copy this task makes from then on (whatever the
+ * probabilities). An operation is repeated with n = 1, 2, ... until it
+ * runs with the count left over: then every site it reaches was failed
+ * once. Each failure must end in a clean errno, or be absorbed (success).
+ */
+static int nth_fd = -1;
+
+static void nth_arm(int n)
+{
+	char b[16];
+	int len = sprintf(b, "%d", n);
+
+	if (write(nth_fd, b, len) != len)
+		die("fail-nth");
+}
+
+/*
+ * Did the armed failure fire? Disarms. Reading the count copies it out,
+ * which counts too: EFAULT when 1 was left (then it is 0).
+ */
+static int nth_fired(void)
+{
+	char b[16];
+	ssize_t r = pread(nth_fd, b, sizeof(b) - 1, 0);
+
+	if (r < 0)
+		return 0;
+	b[r] = 0;
+	if (!atoi(b))
+		return 1;
+	if (write(nth_fd, "0", 1) < 0)	/* may take the last count: EFAULT, 0 too */
+		;
+	return 0;
+}
+
+static void faults_nth(void)
+{
+	long before[FI_N], inj[FI_N], rhist[256] = { 0 }, whist[256] = { 0 };
+	int n, rpoints = -1, wpoints = -1, bad = 0, fired_r = 0, fired_w = 0, cap = 2000;
+	char why[200] = "", why1[160], h1[256], h2[256];
+	struct agent a = agent_new(12, 0, HOW_FORK, 0, NULL);
+
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (!ok(nth_fd >= 0, "/proc/thread-self/fail-nth (%s)", ename(errno))) {
+		agent_end(&a);
+		return;
+	}
+	for (n = 0; n < FI_N; n++)
+		before[n] = fi_times(n);
+	/* the read: open, 100 bytes at a time to the end */
+	for (n = 1; n <= cap && rpoints < 0; n++) {
+		size_t len = 0;
+		int fd, err = 0, fired, left;
+		struct blist l = { 0 };
+
+		nth_arm(n);
+		fd = open_rz(a.pid, O_RDONLY);
+		if (fd < 0)
+			err = errno;
+		while (fd >= 0 && len + 100 <= sizeof(fi_buf)) {
+			ssize_t r = read(fd, fi_buf + len, 100);
+
+			if (r < 0)
+				err = errno;
+			if (r <= 0)
+				break;
+			len += r;
+		}
+		fired = nth_fired();
+		if (fd >= 0)
+			close(fd);
+		fired_r += fired;
+		hist_add(rhist, -err);
+		blist_parse(&l, fi_buf, len, err != 0);
+		left = a.n - gone(a.kids, a.n);
+		if ((err && !clean_errno(-err)) || l.bad || (!err && l.n != left) ||
+		    (!fired && err)) {
+			if (!bad++)
+				snprintf(why, sizeof(why), "read, site %d: %s, %d lines (%d bad) for %d zombies%s",
+					 n, ename(err), l.n, l.bad, left, fired ? "" : ", nothing injected");
+		}
+		blist_free(&l);
+		if (!fired)
+			rpoints = n - 1;
+	}
+	/* the write: a stale entry, then two zombies */
+	for (n = 1; n <= cap && wpoints < 0; n++) {
+		char pay[160], e[2][48];
+		int fd, fired, g, g2;
+		long r;
+
+		if (a.n - gone(a.kids, a.n) < 2) {
+			agent_end(&a);
+			a = agent_new(12, 0, HOW_FORK, 0, NULL);
+		}
+		for (g = 0; !exists(a.kids[g]); g++)
+			;
+		for (g2 = g + 1; !exists(a.kids[g2]); g2++)
+			;
+		snprintf(pay, sizeof(pay), "%d:%llu %s\n%s", a.kids[g], start_of(a.kids[g]) + 7,
+			 entry(e[0], a.kids[g]), entry(e[1], a.kids[g2]));
+		g = gone(a.kids, a.n);
+		fd = open_rz(a.pid, O_WRONLY);
+		nth_arm(n);
+		r = bwrite(fd, pay, strlen(pay));
+		fired = nth_fired();
+		close(fd);
+		fired_w += fired;
+		hist_add(whist, r);
+		if ((!consistent(&a, 2, r, strlen(pay), g, why1, sizeof(why1)) ||
+		     (!fired && r != (long)strlen(pay))) && !bad++)
+			snprintf(why, sizeof(why), "write, site %d: %s", n, why1);
+		if (!fired)
+			wpoints = n - 1;
+	}
+	close(nth_fd);
+	fi_count(before, inj);
+	hist_str(rhist, h1, sizeof(h1));
+	hist_str(whist, h2, sizeof(h2));
+	diag("faults: every site in turn: a read reaches %d, a batch write %d; failed %d and %d times (failslab %ld, fail_page_alloc %ld, fail_usercopy %ld)",
+	     rpoints, wpoints, fired_r, fired_w, inj[0], inj[1], inj[2]);
+	diag("faults: reads: %s; writes: %s", h1, h2);
+	ok(!bad && rpoints > 0 && wpoints > 0,
+	   "each fault site of a read (%d) and of a batch write (%d) failed once: clean errnos or absorbed, no zombie half-moved %s",
+	   rpoints, wpoints, why);
+	agent_end(&a);
+}
+
 static pid_t find_comm(const char *comm)
 {
 	DIR *d = opendir("/proc");
@@ -2118,6 +2263,7 @@ static void test_faults(void)
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		diag("faults: mlockall: %s", ename(errno));
 	faults_rw(have);
+	faults_nth();
 	if (have & 1)
 		faults_carrier(have);
 	fi_prob(have, 0);
