@@ -805,7 +805,7 @@ static void test_big(void)
 	long pid_max = read_long(PID_MAX), tmax = read_long(THREADS_MAX);
 	struct blist big, small, mid;
 	unsigned long long *starts;
-	int off, judge, i, bad = 0, sampled = 0, missing = 0, wrong = 0;
+	int judge, i, bad = 0, sampled = 0, missing = 0, wrong = 0;
 	struct pieces pc;
 	double t0, t_big, t_small, t_write;
 	struct agent a;
@@ -817,13 +817,14 @@ static void test_big(void)
 	a = agent_new(n, 0, HOW_VFORK, 0, CGB);
 	cur = read_long(CGB "/pids.current");
 	/*
-	 * The lock bound is judged with one CPU online: under TCG two vCPUs
-	 * take turns on one host thread, and a hold that the other vCPU's
-	 * turn interrupts reads as that turn's length (see test_pressure in
-	 * rztest.c).
+	 * The lock bound is judged on one vCPU only, in the boot make check
+	 * runs alone (see test_pressure in rztest.c): under TCG two vCPUs take
+	 * turns on one host thread, and the guest's clock runs on while the
+	 * host runs anything else. Taking the other vCPU offline is not
+	 * enough: with a kernel build beside it a chunk's hold read 1.3 ms,
+	 * 0.56 ms without.
 	 */
-	off = cpus_offline(1);
-	judge = sysconf(_SC_NPROCESSORS_ONLN) == 1;
+	judge = sysconf(_SC_NPROCESSORS_CONF) == 1;
 	write_file(HOLD, "0");
 	t0 = now();
 	big = blist_read(a.pid, 1 << 20);
@@ -868,8 +869,8 @@ static void test_big(void)
 		   "reading %ld children held tasklist_lock at most %.3f ms at a time (<= 1 ms)",
 		   n, hold_read / 1e6);
 	else
-		diag("big: %ld CPUs online: the reads' hold %.3f ms not judged",
-		     sysconf(_SC_NPROCESSORS_ONLN), hold_read / 1e6);
+		diag("big: %ld vCPUs: the reads' hold %.3f ms not judged (see the one-vCPU boot)",
+		     sysconf(_SC_NPROCESSORS_CONF), hold_read / 1e6);
 	/* issue 13: "make max_lock_hold_ns cover the read path as well" */
 	ok(hold_read > 0,
 	   "max_lock_hold_ns covers the read path: after a reset, reads alone set it (%ld ns)",
@@ -913,10 +914,8 @@ static void test_big(void)
 		   "reaping them held tasklist_lock at most %.3f ms at a time (<= 1 ms)",
 		   hold_write / 1e6);
 	else
-		diag("big: %ld CPUs online: the write's hold %.3f ms not judged",
-		     sysconf(_SC_NPROCESSORS_ONLN), hold_write / 1e6);
-	if (off)
-		cpus_offline(0);
+		diag("big: %ld vCPUs: the writes' hold %.3f ms not judged (see the one-vCPU boot)",
+		     sysconf(_SC_NPROCESSORS_CONF), hold_write / 1e6);
 	free(pc.buf);
 	free(starts);
 	blist_free(&big);

@@ -1091,19 +1091,4 @@ static int batch_parse(const char *b, size_t n, pid_t *pids,
 	}
 }
 
-/* Take the other CPUs offline (@off) or bring them back; how many moved. */
-static int cpus_offline(int off)
-{
-	char path[64];
-	int cpu, moved = 0;
-
-	for (cpu = 1; cpu < 64; cpu++) {
-		snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-		if (access(path, W_OK))
-			continue;
-		moved += !write_file(path, off ? "0" : "1");
-	}
-	return moved;
-}
-
 #endif /* RZ_LIB_H */
