@@ -1817,43 +1817,80 @@ static void fi_count(const long *before, long *out)
 		out[k] = before[k] >= 0 && fi_times(k) >= 0 ? before[k] - fi_times(k) : 0;
 }
 
-static int mif_fd = -1;
+/*
+ * An operation under injected faults runs in a thread of its own, which
+ * sets its make-it-fail and ends with it set: nothing has to switch it off
+ * (that write's own copy from user space may be the one that fails).
+ * That thread must not fault a page in: a user page fault that cannot get
+ * its page is retried for ever ("VM_FAULT_OOM leaked out"). Its buffer and
+ * stack are not inherited by fork() (which would make them copy-on-write
+ * again, locked or not), are touched before each run, and the memory is
+ * locked; and no probability goes above 50 %, so that a fault we did not
+ * foresee still gets its page after a few tries.
+ */
+enum { FI_READ, FI_OPEN_READ, FI_WRITE };
 
-static void make_it_fail(int on)
+struct fi_op {
+	int kind;
+	pid_t parent;
+	int fd;
+	const char *pay;
+	size_t len;
+	long ret;	/* write: its return; reads: -errno or 0 */
+	size_t got;	/* reads: bytes read */
+};
+
+static char fi_buf[1 << 16] __attribute__((aligned(4096)));
+static char fi_stack[256 * 1024] __attribute__((aligned(4096)));
+
+static void *fi_thread(void *arg)
 {
-	if (write(mif_fd, on ? "1" : "0", 1) != 1)
-		die("make-it-fail");
+	struct fi_op *o = arg;
+	int mf = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
+
+	if (mf < 0 || write(mf, "1", 1) != 1) {
+		o->ret = -ENOTRECOVERABLE;
+		return NULL;
+	}
+	close(mf);
+	if (o->kind == FI_WRITE) {
+		o->ret = bwrite(o->fd, o->pay, o->len);
+		return NULL;
+	}
+	if (o->kind == FI_OPEN_READ) {
+		o->fd = open_rz(o->parent, O_RDONLY);
+		if (o->fd < 0) {
+			o->ret = -errno;
+			return NULL;
+		}
+	}
+	while (o->got + 100 <= sizeof(fi_buf)) {
+		ssize_t r = read(o->fd, fi_buf + o->got, 100);
+
+		if (r < 0)
+			o->ret = -errno;
+		if (r <= 0)
+			break;
+		o->got += r;
+	}
+	return NULL;
 }
 
-/*
- * Read to the end into a buffer touched before: while make-it-fail is on,
- * the test itself must neither allocate nor fault a page in (a user page
- * fault that cannot get its page is retried for ever).
- */
-static char fi_buf[1 << 16];
-
-static struct blist fi_read(int fd, size_t chunk)
+static void fi_run(struct fi_op *o)
 {
-	struct blist l = { 0 };
-	size_t len = 0;
-	int err = 0;
+	pthread_attr_t at;
+	pthread_t th;
 
-	make_it_fail(1);
-	while (len + chunk <= sizeof(fi_buf)) {
-		ssize_t r = read(fd, fi_buf + len, chunk);
-
-		if (r < 0) {
-			err = errno;
-			break;
-		}
-		if (!r)
-			break;
-		len += r;
-	}
-	make_it_fail(0);
-	blist_parse(&l, fi_buf, len, err != 0);
-	l.err = err;
-	return l;
+	o->ret = 0;
+	o->got = 0;
+	memset(fi_buf, 0, sizeof(fi_buf));
+	memset(fi_stack, 0, sizeof(fi_stack));
+	pthread_attr_init(&at);
+	pthread_attr_setstack(&at, fi_stack, sizeof(fi_stack));
+	if (pthread_create(&th, &at, fi_thread, o))
+		die("pthread_create");
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&at);
 }
 
 static int clean_errno(long r)
@@ -1922,7 +1959,7 @@ static int consistent(const struct agent *a, int k, long r, size_t len, int befo
 static void faults_rw(int have)
 {
 	int rounds = env_long("RZ_FAULTS", 200), i, bad = 0, reads_ok = 0, writes_ok = 0;
-	static const int pcts[] = { 5, 20, 50, 100 };
+	static const int pcts[] = { 5, 20, 35, 50 };
 	long before[FI_N], inj[FI_N], rhist[256] = { 0 }, whist[256] = { 0 };
 	char why[200] = "", h1[256], h2[256];
 	struct agent a = agent_new(16, 0, HOW_FORK, 0, NULL);
@@ -1946,23 +1983,21 @@ static void faults_rw(int have)
 			a = agent_new(16, 0, HOW_FORK, 0, NULL);
 		}
 		/* a read of the listing, 100 bytes at a time, the open included every other round */
-		fi_prob(mask, pct);
-		if (i & 1) {
-			make_it_fail(1);
-			fd = open_rz(a.pid, O_RDONLY);
-			r = fd < 0 ? -errno : 0;
-			make_it_fail(0);
-		} else {
-			fd = open_rz(a.pid, O_RDONLY);
-			r = 0;
+		{
+			struct fi_op o = { .kind = i & 1 ? FI_OPEN_READ : FI_READ, .parent = a.pid,
+					   .fd = i & 1 ? -1 : open_rz(a.pid, O_RDONLY) };
+
+			fi_prob(mask, pct);
+			fi_run(&o);
+			fi_prob(have, 0);
+			fd = o.fd;
+			r = o.ret;
+			memset(&l, 0, sizeof(l));
+			if (fd >= 0) {
+				blist_parse(&l, fi_buf, o.got, r != 0);
+				close(fd);
+			}
 		}
-		if (fd >= 0) {
-			l = fi_read(fd, 100);
-			r = l.err ? -l.err : 0;
-		}
-		fi_prob(have, 0);
-		if (fd >= 0)
-			close(fd);
 		hist_add(rhist, r);
 		if (!r)
 			reads_ok++;
@@ -1995,13 +2030,16 @@ static void faults_rw(int have)
 			len += sprintf(pay + len, "%s%s", taken++ ? " " : "", entry(e, a.kids[j]));
 		}
 		before_gone = gone(a.kids, a.n);
-		fd = open_rz(a.pid, O_WRONLY);
-		fi_prob(mask, pct);
-		make_it_fail(1);
-		r = bwrite(fd, pay, len);
-		make_it_fail(0);
-		fi_prob(have, 0);
-		close(fd);
+		{
+			struct fi_op o = { .kind = FI_WRITE, .fd = open_rz(a.pid, O_WRONLY),
+					   .pay = pay, .len = len };
+
+			fi_prob(mask, pct);
+			fi_run(&o);
+			fi_prob(have, 0);
+			close(o.fd);
+			r = o.ret;
+		}
 		hist_add(whist, r);
 		writes_ok += r == (long)len;
 		if (!consistent(&a, k, r, len, before_gone, why1, sizeof(why1)) && !bad++)
@@ -2255,9 +2293,9 @@ static void test_faults(void)
 	}
 	diag("faults: failslab %s, fail_page_alloc %s, fail_usercopy %s", have & 1 ? "yes" : "no",
 	     have & 2 ? "yes" : "no", have & 4 ? "yes" : "no");
-	mif_fd = open("/proc/thread-self/make-it-fail", O_WRONLY | O_CLOEXEC);
-	if (mif_fd < 0)
-		die("/proc/thread-self/make-it-fail");
+	if (madvise(fi_buf, sizeof(fi_buf), MADV_DONTFORK) ||
+	    madvise(fi_stack, sizeof(fi_stack), MADV_DONTFORK))
+		diag("faults: madvise(MADV_DONTFORK): %s", ename(errno));
 	memset(fi_buf, 0, sizeof(fi_buf));
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		diag("faults: mlockall: %s", ename(errno));
@@ -2266,7 +2304,6 @@ static void test_faults(void)
 	if (have & 1)
 		faults_carrier(have);
 	fi_prob(have, 0);
-	close(mif_fd);
 	munlockall();
 	/* the module still works, self form and batch */
 	a = agent_new(17, 0, HOW_FORK, 0, NULL);
