@@ -29,8 +29,9 @@ done
 	log "warning: no QEMU for multi-threaded TCG: $(tail -n1 "$build/results/qemu-mttcg.log")"
 "$top/tests/run-unit.sh" || echo "0 1" >"$build/results/unit.counts"
 # Guest boots, two at a time: each single-threaded QEMU keeps one of the
-# two cores busy, a multi-threaded one both. The first kernel runs the
-# longest stress tests in full (1000 load/unload cycles, 30,000 zombies),
+# two cores busy, a multi-threaded one both. Every boot runs rzbatch (the
+# batch form) and then rztest. The first kernel runs the longest stress
+# tests in full (1000 load/unload cycles, 30,000 zombies reaped and listed),
 # the others fewer; then every kernel once with parallel vCPUs; then,
 # alone, the pressure test once more on one vCPU, where its latency bounds
 # are judged (see test_pressure in tests/guest/rztest.c).
@@ -39,7 +40,7 @@ make -s -C "$top/user" build/zombiectl >"$build/results/zombiectl-build.log" 2>&
 boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 	local t0
 	t0=$(date +%s)
-	RZ_SMP=$3 RZ_ONLY=$4 RZ_ARGS="$5 ${RZ_ARGS:-}" RZ_PROGRAM=${6:-rztest} \
+	RZ_SMP=$3 RZ_ONLY=$4 RZ_ARGS="$5 ${RZ_ARGS:-}" RZ_PROGRAM=${6:-rzbatch rztest} \
 		RZ_ZOMBIECTL="$top/user/build/zombiectl" \
 		"$top/tests/run-guest.sh" "$2" "$1" >"$build/results/boot-$1.out" 2>&1 ||
 		[ -s "$build/results/guest-$1.counts" ] ||
@@ -54,7 +55,7 @@ boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 # needs a newer QEMU than bookworm's.
 mttcg_boot() { # NAME KVER ARGS
 	if ! (use_mttcg 2>"$build/results/boot-$1.out" &&
-		boot "$1" "$2" 2 "$mttcg_tests" "$3 softlockup_all_cpu_backtrace=1" "rztest cycles"); then
+		boot "$1" "$2" 2 "$mttcg_tests,$mttcg_batch_tests" "$3 softlockup_all_cpu_backtrace=1" "rzbatch rztest cycles"); then
 		echo "not ok - $1: no QEMU for multi-threaded TCG" >>"$build/results/boot-$1.out"
 		echo "0 1" >"$build/results/guest-$1.counts"
 		echo 0 >"$build/results/boot-$1.secs"
@@ -77,12 +78,14 @@ bench_smoke() {
 		echo "0 1" >"$build/results/guest-bench-smoke.counts"
 	echo "$(($(date +%s) - t0))" >"$build/results/boot-bench-smoke.secs"
 }
+# rzbatch's races, also run with truly parallel vCPUs
+mttcg_batch_tests=writers4,waitrace
 names=() descs=()
 for kver in "${kvers[@]}"; do
 	if [ ${#names[@]} = 0 ]; then
-		args="rz.cycles=1000 rz.pressure=30000"
+		args="rz.cycles=1000 rz.pressure=30000 rz.batch=30000"
 	else
-		args="rz.cycles=100 rz.pressure=10000"
+		args="rz.cycles=100 rz.pressure=10000 rz.batch=10000"
 	fi
 	start boot "$kver" "$kver" 2 "" "$args"
 	names+=("$kver") descs+=("kernel $kver ($args)")
@@ -95,9 +98,10 @@ while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 bench_smoke &
 names+=(bench-smoke) descs+=("make bench smoke test (kernel ${kvers[0]}, 500 zombies, 1 run)")
 wait
-# alone, so that nothing else on the machine shows in its latency figures
-boot "${kvers[0]}-1cpu" "${kvers[0]}" 1 pressure "rz.pressure=30000"
-names+=("${kvers[0]}-1cpu") descs+=("kernel ${kvers[0]}, one vCPU, pressure test (rz.pressure=30000)")
+# alone, so that nothing else on the machine shows in its latency figures;
+# rzbatch's 30,000-line listing and batch there too
+boot "${kvers[0]}-1cpu" "${kvers[0]}" 1 pressure,big "rz.pressure=30000 rz.batch=30000"
+names+=("${kvers[0]}-1cpu") descs+=("kernel ${kvers[0]}, one vCPU, pressure tests (rz.pressure=30000, rz.batch=30000)")
 for i in "${!names[@]}"; do
 	n=${names[$i]}
 	cat "$build/results/boot-$n.out"

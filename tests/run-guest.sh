@@ -4,11 +4,13 @@
 #   tests/run-guest.sh KVER [NAME]
 # Prints TAP; writes "PASSED FAILED" to build/results/guest-NAME.counts
 # (NAME defaults to KVER). RZ_KO: boot this .ko instead of building one;
-# RZ_ONLY: run only these tests of rztest (comma-separated); RZ_ARGS: more
-# kernel arguments, such as the suite's knobs rz.cycles=N, rz.pressure=N;
-# RZ_PROGRAM: the guest programs, tests/guest/NAME.c or NAME.sh, which the
-# guest runs in the order of their names (default rztest; make bench boots
-# rzbench, the multi-threaded boots add cycles.sh).
+# RZ_ONLY: run only these tests of rzbatch and rztest (comma-separated);
+# RZ_ARGS: more kernel arguments, such as the suite's knobs rz.cycles=N,
+# rz.pressure=N, rz.batch=N; RZ_PROGRAM: the guest programs,
+# tests/guest/NAME.c or NAME.sh, which the guest runs in the order of their
+# names (default "rzbatch rztest": the batch form, then the rest; make bench
+# boots rzbench, the multi-threaded boots add cycles.sh). Each program
+# loads the module and leaves it unloaded.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 kver=$1
@@ -24,7 +26,7 @@ else
 	ko=$("$top/scripts/build-module.sh" "$kver" "$out")
 fi
 progs=()
-for prog in ${RZ_PROGRAM:-rztest}; do
+for prog in ${RZ_PROGRAM:-rzbatch rztest}; do
 	if [ -f "$top/tests/guest/$prog.sh" ]; then
 		install -m 755 "$top/tests/guest/$prog.sh" "$out/$prog"
 	else

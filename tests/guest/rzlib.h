@@ -768,4 +768,327 @@ static void guest_start(int argc, char **argv, const char *name)
 	printf("TAP version 13\n");
 }
 
+/* ------------------------------------------------ the batch form (issue 13) */
+
+/*
+ * A parent's /proc/<pid>/reap_zombie reads one line per zombie child:
+ * "PID START STATUS SIGNAL DEAD_MS THREADS TRACED COMM\n", and takes
+ * "PID:START" entries (design.md, "Batch form"). What the guest programs
+ * need to read, check and write it, parsed strictly and independently of
+ * the module.
+ */
+#define BATCH_MAX 65536
+
+struct bline {
+	pid_t pid;
+	unsigned long long start;
+	long long status, sig, dead_ms, threads, traced;
+	char comm[4 * 16 + 1];	/* as listed: escaped */
+};
+
+struct blist {
+	struct bline *v;
+	int n;
+	int bad;		/* lines that do not parse */
+	int dups;		/* pids listed twice */
+	int err;		/* errno of the open or read that failed, else 0 */
+	long bytes;
+	long reads;
+	char first_bad[160];
+};
+
+/* Decimal digits, no sign, no leading zero, no overflow: 0 if not. */
+static int parse_dec(const char **s, const char *end, unsigned long long *v)
+{
+	const char *p = *s;
+	unsigned long long x = 0;
+
+	if (p >= end || *p < '0' || *p > '9')
+		return 0;
+	if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
+		return 0;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (x > (ULLONG_MAX - (unsigned)(*p - '0')) / 10)
+			return 0;
+		x = x * 10 + (*p - '0');
+	}
+	*s = p;
+	*v = x;
+	return 1;
+}
+
+/* One line, without its newline; 1 if it is well formed. */
+static int bline_parse(const char *s, const char *e, struct bline *b)
+{
+	unsigned long long f[7];
+	const char *p = s, *q;
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		if (!parse_dec(&p, e, &f[i]) || p >= e || *p != ' ')
+			return 0;
+		p++;
+	}
+	if (!f[0] || f[0] > INT_MAX || f[6] > 1 || (size_t)(e - p) >= sizeof(b->comm))
+		return 0;
+	for (q = p; q < e; q++) {
+		unsigned char c = *q;
+
+		if (c < 0x20 || c > 0x7e)
+			return 0;
+		if (c == '\\') {
+			if (e - q < 4 || q[1] < '0' || q[1] > '3' || q[2] < '0' ||
+			    q[2] > '7' || q[3] < '0' || q[3] > '7')
+				return 0;
+			q += 3;
+		}
+	}
+	b->pid = f[0];
+	b->start = f[1];
+	b->status = f[2];
+	b->sig = f[3];
+	b->dead_ms = f[4];
+	b->threads = f[5];
+	b->traced = f[6];
+	memcpy(b->comm, p, e - p);
+	b->comm[e - p] = 0;
+	return 1;
+}
+
+static int bline_cmp(const void *a, const void *b)
+{
+	const struct bline *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static void blist_free(struct blist *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * Parse @len bytes of a listing; the lines sorted by pid. An unfinished
+ * last line counts as bad unless @partial (the read was cut by an error).
+ */
+static void blist_parse(struct blist *l, const char *buf, size_t len,
+			int partial)
+{
+	const char *s = buf, *e;
+	int cap = 0, i;
+
+	l->bytes = len;
+	while (s < buf + len) {
+		e = memchr(s, '\n', buf + len - s);
+		if (!e) {
+			if (!partial && !l->bad++)
+				snprintf(l->first_bad, sizeof(l->first_bad),
+					 "no final newline: %.*s",
+					 (int)(buf + len - s > 100 ? 100 : buf + len - s), s);
+			break;
+		}
+		if (l->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			l->v = realloc(l->v, cap * sizeof(*l->v));
+		}
+		if (bline_parse(s, e, &l->v[l->n]))
+			l->n++;
+		else if (!l->bad++)
+			snprintf(l->first_bad, sizeof(l->first_bad), "%.*s",
+				 (int)(e - s > 150 ? 150 : e - s), s);
+		s = e + 1;
+	}
+	qsort(l->v, l->n, sizeof(*l->v), bline_cmp);
+	for (i = 1; i < l->n; i++)
+		l->dups += l->v[i].pid == l->v[i - 1].pid;
+}
+
+/* Read a listing through @fd, @chunk bytes per read(), to its end. */
+static struct blist blist_read_fd(int fd, size_t chunk)
+{
+	struct blist l = { 0 };
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap + 1);
+
+	for (;;) {
+		ssize_t r;
+
+		if (len + chunk > cap) {
+			cap = 2 * (len + chunk);
+			buf = realloc(buf, cap + 1);
+		}
+		r = read(fd, buf + len, chunk);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			l.err = errno;
+			break;
+		}
+		l.reads++;
+		if (!r)
+			break;
+		len += r;
+	}
+	blist_parse(&l, buf, len, l.err != 0);
+	free(buf);
+	return l;
+}
+
+static int open_rz(pid_t pid, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/" MODNAME, pid);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* @parent's listing, read in @chunk-byte pieces. */
+static struct blist blist_read(pid_t parent, size_t chunk)
+{
+	struct blist l = { 0 };
+	int fd = open_rz(parent, O_RDONLY);
+
+	if (fd < 0) {
+		l.err = errno;
+		return l;
+	}
+	l = blist_read_fd(fd, chunk);
+	close(fd);
+	return l;
+}
+
+static const struct bline *blist_find(const struct blist *l, pid_t pid)
+{
+	struct bline key = { .pid = pid };
+
+	return l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), bline_cmp) : NULL;
+}
+
+/* What /proc/PID/stat says: fields 3 (state), 4, 22, 38 and 52. */
+struct pstat {
+	char state;
+	pid_t ppid;
+	unsigned long long start;
+	long long exit_signal, exit_code;
+};
+
+static int pstat_path(const char *path, struct pstat *ps)
+{
+	char buf[2048], *p, *tok;
+	int fd = open(path, O_RDONLY), field;
+	ssize_t n;
+
+	memset(ps, 0, sizeof(*ps));
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	for (field = 3, tok = strtok(p + 1, " \n"); tok;
+	     tok = strtok(NULL, " \n"), field++) {
+		if (field == 3)
+			ps->state = tok[0];
+		else if (field == 4)
+			ps->ppid = atoi(tok);
+		else if (field == 22)
+			ps->start = strtoull(tok, NULL, 10);
+		else if (field == 38)
+			ps->exit_signal = strtoll(tok, NULL, 10);
+		else if (field == 52)
+			ps->exit_code = strtoll(tok, NULL, 10);
+	}
+	return field > 52;
+}
+
+static int pstat(pid_t pid, struct pstat *ps)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return pstat_path(path, ps);
+}
+
+static unsigned long long start_of(pid_t pid)
+{
+	struct pstat ps;
+
+	return pstat(pid, &ps) ? ps.start : 0;
+}
+
+/* A comm as the listing writes it: \, newline, < 0x20, > 0x7e as \ooo. */
+static void comm_escape(const char *raw, char *out)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)raw; *c; c++) {
+		if (*c == '\\' || *c < 0x20 || *c > 0x7e)
+			out += sprintf(out, "\\%03o", *c);
+		else
+			*out++ = *c;
+	}
+	*out = 0;
+}
+
+/* write() the whole @len bytes at once: what it returned, or -errno. */
+static long bwrite(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+/* Open @parent's file, write @payload (a string), close. */
+static long bwrite_to(pid_t parent, const char *payload)
+{
+	int fd = open_rz(parent, O_WRONLY);
+	long r;
+
+	if (fd < 0)
+		return -errno;
+	r = bwrite(fd, payload, strlen(payload));
+	close(fd);
+	return r;
+}
+
+/*
+ * The write grammar, independent of the module: entries PID:START (decimal
+ * digits, no sign, no leading zero, PID >= 1 and an int, START a 64-bit
+ * number) separated by one space or one newline, an optional final
+ * newline, 1..65536 bytes. Returns the number of entries, 0 when the
+ * payload is invalid; the first @max entries go to @pids and @starts.
+ */
+static int batch_parse(const char *b, size_t n, pid_t *pids,
+		       unsigned long long *starts, int max)
+{
+	const char *p = b, *end = b + n;
+	unsigned long long pid, start;
+	int k = 0;
+
+	if (!n || n > BATCH_MAX)
+		return 0;
+	for (;;) {
+		if (!parse_dec(&p, end, &pid) || !pid || pid > INT_MAX ||
+		    p >= end || *p++ != ':' || !parse_dec(&p, end, &start))
+			return 0;
+		if (k < max) {
+			pids[k] = pid;
+			starts[k] = start;
+		}
+		k++;
+		if (p == end)
+			return k;
+		if (*p != ' ' && *p != '\n')
+			return 0;
+		if (*p == '\n' && p + 1 == end)
+			return k;
+		p++;
+	}
+}
+
 #endif /* RZ_LIB_H */

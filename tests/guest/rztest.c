@@ -54,8 +54,8 @@ static void test_presence(void)
 	int r;
 
 	r = stat("/proc/self/" MODNAME, &st);
-	ok(!r && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0200,
-	   "/proc/self/reap_zombie is a regular file, mode 0200 (%o)",
+	ok(!r && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0600,
+	   "/proc/self/reap_zombie is a regular file, mode 0600 (%o)",
 	   r ? 0 : st.st_mode);
 	ok(dir_has("/proc/self", MODNAME), "readdir of /proc/<pid> lists it");
 	snprintf(path, sizeof(path), "/proc/self/task/%d/" MODNAME, gettid());
@@ -792,9 +792,14 @@ static uint32_t rnd(void)
 	return (rnd_state * 2685821657736338717ULL) >> 32;
 }
 
+/* The self form, or a batch a parent's file takes (rzlib's own parser). */
 static int valid_payload(const char *b, size_t n)
 {
-	return (n == 1 && b[0] == '1') || (n == 2 && b[0] == '1' && b[1] == '\n');
+	unsigned long long s;
+	pid_t p;
+
+	return (n == 1 && b[0] == '1') || (n == 2 && b[0] == '1' && b[1] == '\n') ||
+	       batch_parse(b, n, &p, &s, 1);
 }
 
 /* Fill @buf with an invalid payload; returns its length (0..8192). */
@@ -910,6 +915,255 @@ static int fuzz_one(int fd, int mode, long *hist, int *calls)
 	return 0;
 }
 
+/*
+ * The batch grammar, fuzzed on a parent with zombies: entries exact,
+ * stale, of another parent, of a live child, already reaped or random,
+ * joined and then mutated byte by byte, or random strings of the grammar's
+ * bytes. rzlib's batch_parse() (written from the contract, not from the
+ * module) says whether a payload is valid; the model then says which
+ * zombies it must reap and what write() must return. What was reaped is
+ * what left the parent's listing, counted against the module's reaped
+ * counter, and checked with /proc every 64 writes.
+ */
+#define FZ_Z 48
+#define FZ_LIVE 2
+
+struct fz_parent {
+	struct agent a;
+	unsigned long long start[FZ_Z + FZ_LIVE];
+	char alive[FZ_Z];
+	int left;
+};
+
+static void fz_parent_new(struct fz_parent *f)
+{
+	int i;
+
+	f->a = agent_new(FZ_Z, rnd() & 0x7f, HOW_FORK, FZ_LIVE, NULL);
+	for (i = 0; i < FZ_Z + FZ_LIVE; i++) {
+		if (i >= FZ_Z)
+			wait_state(f->a.kids[i], 'S', 5000);
+		f->start[i] = start_of(f->a.kids[i]);
+		if (i < FZ_Z)
+			f->alive[i] = 1;
+	}
+	f->left = FZ_Z;
+}
+
+/* Does the payload hold a run of 10 or more digits (a PID beyond int: not judged)? */
+static int fz_long_run(const char *b, size_t n)
+{
+	size_t i, run = 0;
+
+	for (i = 0; i < n; i++) {
+		run = b[i] >= '0' && b[i] <= '9' ? run + 1 : 0;
+		if (run >= 10)
+			return 1;
+	}
+	return 0;
+}
+
+static size_t fz_batch_payload(char *b, size_t cap, const struct fz_parent *f,
+			       const struct agent *other)
+{
+	static const char alpha[] = "0123456789: \n\t\r+-x";
+	size_t n;
+	int k, i, m;
+
+	do {
+		n = 0;
+		if (rnd() % 10 == 0) {	/* random, of the grammar's bytes */
+			int len = rnd() % 80;
+
+			for (i = 0; i < len; i++)
+				b[n++] = rnd() % 16 ? alpha[rnd() % 12] : alpha[rnd() % (sizeof(alpha) - 1)];
+			continue;
+		}
+		k = 1 + rnd() % 6;
+		for (i = 0; i < k; i++) {
+			int z = rnd() % FZ_Z, kind = rnd() % 100;
+			pid_t pid = f->a.kids[z];
+			unsigned long long st = f->start[z];
+
+			if (kind < 4) {			/* exact (maybe already reaped) */
+			} else if (kind < 30) {		/* stale START */
+				st = rnd() % 3 == 0 ? st * 10 + rnd() % 10 : rnd() & 1 ? st + 1 + rnd() % 3 : st ? st - 1 : 1;
+			} else if (kind < 45) {		/* another parent's zombie */
+				pid = other->kids[rnd() % other->n];
+				st = start_of(pid);
+			} else if (kind < 60) {		/* a live child */
+				pid = f->a.kids[FZ_Z + rnd() % FZ_LIVE];
+				st = f->start[FZ_Z + (pid == f->a.kids[FZ_Z + 1])];
+			} else if (kind < 70) {		/* the parent itself */
+				pid = f->a.pid;
+				st = start_of(pid);
+			} else if (kind < 80) {		/* random */
+				pid = 1 + rnd() % 40000;
+				st = rnd() % 100000;
+			} else {			/* pid of a zombie +- 1 */
+				pid += rnd() & 1 ? 1 : -1;
+			}
+			if (i)
+				b[n++] = rnd() & 1 ? ' ' : '\n';
+			n += sprintf(b + n, "%d:%llu", pid, st);
+		}
+		if (rnd() & 1)
+			b[n++] = '\n';
+		for (m = rnd() % 4 == 0 ? 0 : 1 + rnd() % 2; m > 0 && n > 0; m--) {
+			size_t pos = rnd() % (n + 1);
+			char c = alpha[rnd() % (sizeof(alpha) - 1)];
+
+			switch (rnd() % 6) {
+			case 0:		/* insert a byte of the grammar or near it */
+			case 1:
+				memmove(b + pos + 1, b + pos, n - pos);
+				b[pos] = rnd() % 8 ? c : rnd() % 2 ? 0 : 'a';
+				n++;
+				break;
+			case 2:		/* delete one */
+				if (pos < n) {
+					memmove(b + pos, b + pos + 1, n - pos - 1);
+					n--;
+				}
+				break;
+			case 3:		/* replace one */
+				if (pos < n)
+					b[pos] = c;
+				break;
+			case 4:		/* a leading zero */
+				memmove(b + pos + 1, b + pos, n - pos);
+				b[pos] = '0';
+				n++;
+				break;
+			default:	/* an extra separator at the end or the start */
+				if (rnd() & 1) {
+					b[n++] = rnd() & 1 ? ' ' : '\n';
+				} else {
+					memmove(b + 1, b, n);
+					b[0] = rnd() & 1 ? ' ' : '\n';
+					n++;
+				}
+				break;
+			}
+		}
+	} while (n >= cap - 16 || fz_long_run(b, n) ||
+		 /* the self form "1": another test's */
+		 (n == 1 && b[0] == '1') || (n == 2 && b[0] == '1' && b[1] == '\n'));
+	return n;
+}
+
+/* What the contract says a write of @b must do to @f: reaped mask, return. */
+static long fz_expect(const char *b, size_t n, const struct fz_parent *f, char *reap)
+{
+	pid_t pids[64];
+	unsigned long long starts[64];
+	int k = batch_parse(b, n, pids, starts, 64), i, z, any = 0, first = 0;
+
+	memset(reap, 0, FZ_Z);
+	if (!k)
+		return -EINVAL;
+	if (k > 64)
+		die("fuzz: payload of too many entries");
+	for (i = 0; i < k; i++) {
+		int err = ESRCH;
+
+		for (z = 0; z < FZ_Z + FZ_LIVE; z++) {
+			if (f->a.kids[z] != pids[i] || f->start[z] != starts[i])
+				continue;
+			if (z >= FZ_Z)
+				err = EBUSY;
+			else if (f->alive[z])
+				err = 0;
+		}
+		if (!err)
+			for (z = 0; z < FZ_Z; z++)
+				if (f->a.kids[z] == pids[i])
+					reap[z] = any = 1;
+		if (i == 0)
+			first = err;
+	}
+	return any ? (long)n : -first;
+}
+
+static void fuzz_batch(long ops)
+{
+	static char buf[4096], show[200];
+	long i, valid = 0, reaped = 0, mism = 0, hist[256] = { 0 }, r0 = read_long(REAPED);
+	struct agent other = agent_new(4, 9, HOW_FORK, 0, NULL);
+	struct fz_parent f;
+	char reap[FZ_Z];
+	int fd, z, parents = 1;
+
+	fz_parent_new(&f);
+	fd = open_reap(f.a.pid);
+	for (i = 0; i < ops; i++) {
+		size_t n = fz_batch_payload(buf, sizeof(buf), &f, &other);
+		long want = fz_expect(buf, n, &f, reap), got, dr;
+		long before = read_long(REAPED);
+		struct blist l = { 0 };
+		int wrong = 0, nreap = 0;
+
+		valid += want != -EINVAL;
+		got = write(fd, buf, n);
+		got = got < 0 ? -errno : got;
+		hist[got < 0 && -got < 256 ? -got : 0]++;
+		l = blist_read(f.a.pid, 1 << 16);
+		for (z = 0; z < FZ_Z; z++) {
+			int listed = blist_find(&l, f.a.kids[z]) != NULL;
+
+			nreap += reap[z];
+			if (!f.alive[z])
+				continue;
+			/* what the model keeps must be listed; what it reaps, not */
+			if (listed == reap[z])
+				wrong++;
+			if ((i & 63) == 0 && exists(f.a.kids[z]) == reap[z])
+				wrong++;
+		}
+		dr = read_long(REAPED) - before;
+		if (dr != nreap) {	/* the counter may trail the writer's wake-up */
+			msleep(20);
+			dr = read_long(REAPED) - before;
+		}
+		if (l.err || l.bad || got != want || dr != nreap || wrong) {
+			if (!mism++) {
+				size_t k, o = 0;
+
+				for (k = 0; k < n && o + 6 < sizeof(show); k++)
+					o += (unsigned char)buf[k] < 0x20 || (unsigned char)buf[k] > 0x7e ?
+						     sprintf(show + o, "\\x%02x", (unsigned char)buf[k]) :
+						     sprintf(show + o, "%c", buf[k]);
+				diag("fuzz: first mismatch at write %ld: \"%s\": got %s, want %s; reaped %ld, want %d; %d zombies wrong (listing: %s, %d bad)",
+				     i, show, got < 0 ? ename(-got) : "success", want < 0 ? ename(-want) : "success",
+				     dr, nreap, wrong, ename(l.err), l.bad);
+			}
+		}
+		blist_free(&l);
+		for (z = 0; z < FZ_Z; z++)
+			if (f.alive[z] && !exists(f.a.kids[z])) {
+				f.alive[z] = 0;
+				f.left--;
+				reaped++;
+			}
+		if (f.left < 8) {
+			close(fd);
+			agent_end(&f.a);
+			fz_parent_new(&f);
+			fd = open_reap(f.a.pid);
+			parents++;
+		}
+	}
+	close(fd);
+	diag("fuzz: batch grammar: %ld writes to %d parents, %ld valid by the contract's grammar, %ld zombies reaped; %ld EINVAL, %ld ESRCH, %ld EBUSY, %ld succeeded",
+	     ops, parents, valid, reaped, hist[EINVAL], hist[ESRCH], hist[EBUSY], hist[0]);
+	ok(!mism && valid > 0 && valid < ops && reaped > 0 && read_long(REAPED) - r0 == reaped,
+	   "%ld fuzzed batch payloads (random and near-valid): every result as the grammar and the entries say, only exact current entries reaped (%ld mismatches)",
+	   ops, mism);
+	ok(count_left(&other) == other.n && proc_state(other.kids[0]) == 'Z', "another parent's zombies, named throughout, untouched");
+	agent_end(&other);
+	agent_end(&f.a);
+}
+
 static void test_fuzz(void)
 {
 	long ops = env_long("RZ_FUZZ", 10000), i, hist[256] = { 0 };
@@ -961,6 +1215,7 @@ static void test_fuzz(void)
 	for (t = 0; t < ntarget; t++)
 		close(fds[t]);
 	agent_end(&a);
+	fuzz_batch(ops / 2);
 }
 
 /* Two writers on the same zombie: one reaps it, the other gets ESRCH. */
@@ -988,10 +1243,13 @@ static void test_two_writers(void)
 		close(d.fd);
 		if ((!err && d.err == ESRCH) || (err == ESRCH && !d.err))
 			first += !err;
-		else
-			bad++;
+		else if (!bad++)
+			diag("two writers: round %d: the first got %s, the second %s", i,
+			     ename(err), ename(d.err));
 		if (exists(c) || waitpid(c, &st, WNOHANG) != -1) {
-			bad++;
+			if (!bad++)
+				diag("two writers: round %d: zombie %d still there (%c)", i, c,
+				     proc_state(c));
 			waitpid(c, &st, 0);
 		}
 	}
@@ -1167,12 +1425,15 @@ static pid_t writer_proc(const struct agent *a, int first, int stride)
 	_exit(0);
 }
 
+/* Asleep in the module's queue: rz_reap() before the batch form, rz_submit() since. */
 static int in_rz_reap(pid_t p)
 {
 	char path[64];
+	const char *w;
 
 	snprintf(path, sizeof(path), "/proc/%d/wchan", p);
-	return !strcmp(read_str(path), "rz_reap");
+	w = read_str(path);
+	return !strcmp(w, "rz_reap") || !strcmp(w, "rz_submit");
 }
 
 static void test_writer_killed(void)
