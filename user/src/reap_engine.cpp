@@ -5,7 +5,13 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <map>
+#include <mutex>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include "parallel.hpp"
 
 namespace rz
 {
@@ -109,8 +115,18 @@ std::string write_error(int e, const std::string &who)
 }
 
 BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
-		       const PlanOptions &o, bool dry_run)
+		       const PlanOptions &o, bool dry_run,
+		       const std::function<int(int)> &tracer_of)
 {
+	// "traced by pid T", as validate() says it, where it can be told
+	auto traced = [&](int pid, const std::string &comm,
+			  const std::string &reason) {
+		int t = tracer_of ? tracer_of(pid) : 0;
+		return t > 0 ? who(pid, comm) + " is traced by pid " +
+				   std::to_string(t) +
+				   ": its tracer must wait for it or detach"
+			     : reason;
+	};
 	BatchReport rep;
 	auto text = f.read_listing();
 	if (!text) {
@@ -179,7 +195,9 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 		}
 		if (!d.write) {
 			r.outcome = "refused";
-			r.reason = d.reason;
+			r.reason = d.why == Why::TRACED
+				       ? traced(d.pid, d.comm, d.reason)
+				       : d.reason;
 			out.push_back(std::move(r));
 			continue;
 		}
@@ -211,9 +229,11 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 		}
 		// still there: the kernel refused it; the listing says why
 		std::string why;
-		if (refusal_of(a->second, 0, true, &why) != Why::NONE) {
+		if (auto y = refusal_of(a->second, 0, true, &why);
+		    y != Why::NONE) {
 			r.outcome = "refused";
-			r.reason = why;
+			r.reason =
+			    y == Why::TRACED ? traced(d.pid, d.comm, why) : why;
 		} else if (s.err && s.first) {
 			r.outcome = s.err == EBUSY || s.err == ESRCH ||
 					    s.err == ENOTEMPTY
@@ -234,6 +254,497 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 		out.push_back(std::move(r));
 	}
 	return rep;
+}
+
+std::optional<long long> listed_dead_ms(const Tree &proc, int ppid, int pid,
+					unsigned long long start)
+{
+	if (ppid <= 0)
+		return std::nullopt;
+	auto dir = ProcDir::open(proc, ppid);
+	if (!dir)
+		return std::nullopt;
+	auto f = open_batch_file(*dir, true);
+	if (!f)
+		return std::nullopt;
+	auto text = (*f)->read_listing();
+	if (!text)
+		return std::nullopt;
+	auto l = parse_listing(*text);
+	if (!l)
+		return std::nullopt;
+	for (auto &e : *l)
+		if (e.pid == pid && e.start == start)
+			return e.dead_ms;
+	return std::nullopt;
+}
+
+namespace
+{
+
+// Whom the self form looks at for `--children-of @ppid` (0: `--all`),
+// ascending: the children /proc/<ppid>/task/*/children lists, else (no
+// such file, as without CONFIG_PROC_CHILDREN) every numeric entry of the
+// proc root. reap_one() reads each one's stat once and skips what
+// scan_target() does not take.
+std::vector<int> scan_candidates(const Tree &proc, int ppid)
+{
+	if (ppid)
+		if (auto dir = ProcDir::open(proc, ppid))
+			if (auto kids = dir->children())
+				return *kids;
+	return proc.pids();
+}
+
+// The comm of each parent, read once (only its stat) however many of its
+// zombies are reaped; shared by the reap jobs.
+class ParentComms
+{
+public:
+	explicit ParentComms(const Tree &proc) : proc_(proc) {}
+	std::string get(int ppid)
+	{
+		std::lock_guard<std::mutex> lock(mu_);
+		auto it = comms_.find(ppid);
+		if (it != comms_.end())
+			return it->second;
+		std::string comm;
+		if (auto s = proc_.read(std::to_string(ppid) + "/stat"))
+			if (auto st = parse_stat(*s))
+				comm = st->comm;
+		comms_.emplace(ppid, comm);
+		return comm;
+	}
+
+private:
+	const Tree &proc_;
+	std::mutex mu_;
+	std::map<int, std::string> comms_;
+};
+
+// Has the pidfd's process been released? (pidfd_send_signal: ESRCH)
+bool released(int pidfd, const ProcDir &dir)
+{
+	if (pidfd >= 0)
+		return syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) <
+			   0 &&
+		       errno == ESRCH;
+	return !dir.read("stat");
+}
+
+// A named target after the reads that come before any write: its stat
+// (and, if refused, status). Either an outcome (refused), or what the
+// write needs.
+struct Prepared {
+	std::optional<Outcome> done;
+	std::optional<ProcDir> dir;
+	UniqueFd pidfd;
+	ProcessInfo info;
+};
+
+// The reads of one target before its write: named (@scan empty), or a
+// candidate of `--children-of *@scan` (0: `--all`), skipped without a
+// word unless scan_target() takes it. Stat alone is read (and the age only
+// when the grace period decides: DEAD_MS of the parent's listing where
+// the module gives it, else sched): the kernel checks again under
+// tasklist_lock whatever that cannot see (a tracer, a thread, live
+// threads, a state changed since), so nothing unsafe is written. Every
+// refusal is explained from a read of stat and status, as precisely as
+// validate() can. A dry run reads them too, in place of the write.
+Prepared prepare(const Tree &proc, const PidArg &arg, const ReapEnv &env,
+		 bool dry_run, std::optional<int> scan)
+{
+	Prepared p;
+	Outcome r;
+	r.pid = arg.pid;
+	auto refuse = [&](const std::string &reason, bool skip = false) {
+		r.skipped = skip;
+		r.outcome = "refused";
+		r.reason = reason;
+		p.done = r;
+		return std::move(p);
+	};
+	auto dir = ProcDir::open(proc, arg.pid);
+	if (!dir)
+		return refuse(dir.error().message, scan.has_value());
+	// Hold the process: a pidfd where the kernel has them. A named target
+	// takes it before its stat is read through the directory: a process
+	// still there after pidfd_open() is the one the pidfd holds (its pid
+	// could not be reused meanwhile), which PID:INODE needs before the
+	// write. A candidate of a scan takes it just before the write, so the
+	// processes skipped or refused cost none: its pidfd is only used once
+	// a write through the directory has succeeded, which proves the same.
+	if (!scan)
+		p.pidfd.reset(
+		    static_cast<int>(syscall(SYS_pidfd_open, arg.pid, 0)));
+	auto info = dir->reap_info();
+	if (!info)
+		return refuse(info.error().message, scan.has_value());
+	if (scan && !scan_target(info->stat, *scan)) {
+		r.skipped = true;
+		p.done = r;
+		return p;
+	}
+	r.comm = info->stat.comm;
+	r.exit_code = info->stat.exit_code;
+	r.ppid = info->stat.ppid;
+	const std::string w = who(arg.pid, r.comm);
+	if (arg.inode) {
+		struct stat st {
+		};
+		if (!p.pidfd.valid() || fstat(p.pidfd.get(), &st) ||
+		    st.st_ino != *arg.inode)
+			return refuse(w + " is not the process with inode " +
+				      std::to_string(*arg.inode) +
+				      " (PID:INODE needs pidfs, Linux 6.9+)");
+	}
+	// the age, read at most once for both verdicts
+	std::optional<std::optional<long long>> listed;
+	std::optional<std::optional<double>> exec_start;
+	AgeLoader load_age = [&](ProcessInfo &q) {
+		if (env.module_present) {
+			if (!listed)
+				listed = listed_dead_ms(
+				    proc, q.stat.ppid, q.pid, q.stat.starttime);
+			if (*listed) {
+				q.dead_ms = static_cast<double>(**listed);
+				return;
+			}
+		}
+		if (!exec_start)
+			exec_start = dir->exec_start_ms();
+		q.exec_start_ms = *exec_start;
+	};
+	auto v = validate_lazy(*info, env, load_age);
+	if (!v.ok) {
+		auto full = dir->stat_and_status();
+		return refuse(
+		    full ? refusal_reason(*full, env, false, v.reason, load_age)
+			 : v.reason);
+	}
+	if (dry_run) {
+		// No write, so no check by the kernel: stat and status stand
+		// in for it, to refuse what the write would.
+		auto full = dir->stat_and_status();
+		if (!full)
+			return refuse(full.error().message);
+		auto fv = validate_lazy(*full, env, load_age);
+		r.outcome = fv.ok ? "dry-run" : "refused";
+		r.reason = fv.ok ? w + " would be reaped" : fv.reason;
+		p.done = r;
+		return p;
+	}
+	p.info = *info;
+	p.dir = std::move(*dir);
+	return p;
+}
+
+// One target through the self form: prepare(), then "1" to its own file.
+Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
+		 bool dry_run, ParentComms &parents, std::optional<int> scan)
+{
+	auto p = prepare(proc, arg, env, dry_run, scan);
+	if (p.done)
+		return *p.done;
+	Outcome r;
+	r.pid = arg.pid;
+	r.comm = p.info.stat.comm;
+	r.exit_code = p.info.stat.exit_code;
+	r.ppid = p.info.stat.ppid;
+	const std::string w = who(arg.pid, r.comm);
+	auto &dir = *p.dir;
+	auto explain = [&](const std::string &fallback) {
+		auto full = dir.stat_and_status();
+		if (!full)
+			return fallback;
+		return refusal_reason(*full, env, true, fallback,
+				      AgeLoader([](ProcessInfo &) {}));
+	};
+	if (scan)
+		p.pidfd.reset(
+		    static_cast<int>(syscall(SYS_pidfd_open, arg.pid, 0)));
+	auto fd = dir.open_reap();
+	if (!fd) {
+		int e = fd.error().code;
+		// no such file: the process is gone, or the module is
+		if (e == ENOENT && !dir.read("stat"))
+			e = ESRCH;
+		r.outcome = e == ESRCH ? "refused" : "failed";
+		r.reason = write_error(e, w);
+		return r;
+	}
+	if (::write(fd->get(), "1", 1) != 1) {
+		int e = errno;
+		fd->reset();
+		r.outcome = e == EBUSY || e == ESRCH || e == ENOTEMPTY
+				? "refused"
+				: "failed";
+		r.reason = write_error(e, w);
+		if (e == EBUSY || e == ENOTEMPTY)
+			r.reason = explain(r.reason);
+		return r;
+	}
+	if (!released(p.pidfd.get(), dir)) {
+		r.outcome = "failed";
+		r.reason =
+		    w + ": the write succeeded but the process is still there";
+		return r;
+	}
+	r.outcome = "reaped";
+	r.pcomm = parents.get(r.ppid); // only the report of a reap shows it
+	return r;
+}
+
+// Descriptors one reap_one() holds at most: the /proc/<pid> directory,
+// the pidfd, then one file of it (stat, status, sched or reap_zombie) or a
+// parent's directory and reap_zombie; one more to spare.
+constexpr rlim_t FDS_PER_JOB = 5;
+constexpr rlim_t FDS_SPARE = 32; // stdio, the proc root, the library's
+
+// How many of @jobs fit in RLIMIT_NOFILE, after raising its soft limit
+// toward the hard one if they do not: a write refused with EMFILE would
+// read as a failed reap.
+unsigned jobs_within_fd_limit(unsigned jobs)
+{
+	struct rlimit rl {
+	};
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return jobs;
+	const rlim_t need = jobs * FDS_PER_JOB + FDS_SPARE;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		struct rlimit up = rl;
+		up.rlim_cur = rl.rlim_max == RLIM_INFINITY
+				  ? need
+				  : std::min(need, rl.rlim_max);
+		if (up.rlim_cur > rl.rlim_cur && !setrlimit(RLIMIT_NOFILE, &up))
+			rl = up;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return jobs;
+	if (rl.rlim_cur < FDS_SPARE + FDS_PER_JOB)
+		return 1;
+	return static_cast<unsigned>((rl.rlim_cur - FDS_SPARE) / FDS_PER_JOB);
+}
+
+// Every target one by one through the self form, @jobs at once. A pid
+// named twice: its later mentions wait for the earlier ones to finish, as
+// they did one at a time, and find it gone.
+std::vector<Outcome> reap_each(const Tree &proc,
+			       const std::vector<Result<PidArg>> &targets,
+			       const ReapRequest &q, ParentComms &parents,
+			       unsigned jobs)
+{
+	std::vector<std::size_t> round(targets.size(), 0);
+	std::size_t rounds = 1;
+	std::map<int, std::size_t> seen;
+	for (std::size_t i = 0; i < targets.size(); i++)
+		if (targets[i]) {
+			round[i] = seen[targets[i]->pid]++;
+			rounds = std::max(rounds, round[i] + 1);
+		}
+	std::vector<Outcome> results(targets.size());
+	for (std::size_t k = 0; k < rounds; k++) {
+		std::vector<std::size_t> now;
+		for (std::size_t i = 0; i < targets.size(); i++)
+			if (round[i] == k)
+				now.push_back(i);
+		parallel_for(now.size(), jobs, [&](std::size_t j) {
+			auto &t = targets[now[j]];
+			auto &r = results[now[j]];
+			if (t) {
+				r = reap_one(proc, *t, q.env, q.dry_run,
+					     parents, q.scan);
+				return;
+			}
+			r.outcome = "refused";
+			r.reason = t.error().message;
+		});
+	}
+	return results;
+}
+
+std::vector<Result<PidArg>> as_targets(const std::vector<int> &pids)
+{
+	std::vector<Result<PidArg>> out;
+	out.reserve(pids.size());
+	for (int pid : pids)
+		out.push_back(PidArg{pid, std::nullopt});
+	return out;
+}
+
+// The batch of one parent: its directory, its comm, its reap_zombie file,
+// then reap_batch(). no_batch set when the batch form is not there.
+BatchReport batch_of(const Tree &proc, int ppid, const PlanOptions &po,
+		     bool dry_run)
+{
+	BatchReport rep;
+	auto dir = ProcDir::open(proc, ppid);
+	if (!dir) {
+		rep.no_batch = dir.error();
+		return rep;
+	}
+	std::string pcomm;
+	if (auto s = dir->read("stat"))
+		if (auto st = parse_stat(*s))
+			pcomm = st->comm;
+	auto f = open_batch_file(*dir, dry_run);
+	if (!f) {
+		rep.no_batch = f.error();
+		return rep;
+	}
+	// only for a refusal: the tracer from the zombie's status
+	auto tracer_of = [&](int pid) {
+		auto s = proc.read(std::to_string(pid) + "/status");
+		auto st =
+		    s ? parse_status_fields(*s) : Result<Status>(s.error());
+		return st ? st->tracer_pid : 0;
+	};
+	return reap_batch(**f, ppid, pcomm, po, dry_run, tracer_of);
+}
+
+PlanOptions plan_options(const ReapRequest &q)
+{
+	PlanOptions po;
+	po.grace_s = q.env.grace_s;
+	po.force = q.env.force;
+	return po;
+}
+
+// The batch form can serve: the module is there and we may use it.
+bool batch_usable(const ReapEnv &env)
+{
+	return env.module_present && env.privileged;
+}
+
+// `--children-of P` (@q.scan P) or `--all` (0) through the batch form.
+std::vector<Outcome> reap_scan(const Tree &proc, const ReapRequest &q,
+			       ParentComms &parents, unsigned jobs)
+{
+	const int scan = *q.scan;
+	auto self_form = [&](const std::vector<int> &pids) {
+		auto out = reap_each(proc, as_targets(pids), q, parents, jobs);
+		std::erase_if(out, [](const Outcome &r) { return r.skipped; });
+		return out;
+	};
+	if (!batch_usable(q.env))
+		return self_form(scan_candidates(proc, scan));
+	auto po = plan_options(q);
+	po.all = true;
+	if (scan) {
+		if (!ProcDir::open(proc, scan))
+			return {}; // no such parent, no zombies
+		auto rep = batch_of(proc, scan, po, q.dry_run);
+		if (rep.no_batch)
+			return self_form(scan_candidates(proc, scan));
+		return rep.outcomes;
+	}
+	// --all: the zombies among all processes, from the first bytes of
+	// each one's stat, grouped by parent.
+	std::map<int, std::vector<int>> by_parent;
+	for (int pid : proc.pids()) {
+		char path[32];
+		std::snprintf(path, sizeof(path), "%d/stat", pid);
+		UniqueFd fd(::openat(proc.fd(), path, O_RDONLY | O_CLOEXEC));
+		if (!fd.valid())
+			continue;
+		char buf[256];
+		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+		if (n <= 0)
+			continue;
+		auto h = parse_stat_head(
+		    std::string_view(buf, static_cast<std::size_t>(n)));
+		if (h && h->state == 'Z')
+			by_parent[h->ppid].push_back(pid);
+	}
+	std::vector<std::pair<int, std::vector<int>>> groups(by_parent.begin(),
+							     by_parent.end());
+	std::vector<std::vector<Outcome>> outs(groups.size());
+	// the self form's own jobs run inside one parent's
+	parallel_for(groups.size(), jobs, [&](std::size_t i) {
+		auto &[ppid, pids] = groups[i];
+		if (ppid > 0) {
+			auto rep = batch_of(proc, ppid, po, q.dry_run);
+			if (!rep.no_batch) {
+				outs[i] = std::move(rep.outcomes);
+				return;
+			}
+		}
+		outs[i] = self_form(pids); // no listing: an older module
+	});
+	std::vector<Outcome> all;
+	for (auto &o : outs)
+		all.insert(all.end(), std::make_move_iterator(o.begin()),
+			   std::make_move_iterator(o.end()));
+	std::stable_sort(
+	    all.begin(), all.end(),
+	    [](const Outcome &a, const Outcome &b) { return a.pid < b.pid; });
+	return all;
+}
+
+// Several named pids: their stat each, then one batch per parent.
+std::vector<Outcome> reap_named(const Tree &proc, const ReapRequest &q,
+				ParentComms &parents, unsigned jobs)
+{
+	const auto &named = q.named;
+	std::vector<Outcome> results(named.size());
+	// the targets that passed, by parent, in the order named
+	std::map<int, std::vector<std::size_t>> by_parent;
+	std::vector<Prepared> prepared(named.size());
+	// the checks on stat, all but the grace period: the listing's
+	ReapEnv env = q.env;
+	env.force = true;
+	parallel_for(named.size(), jobs, [&](std::size_t i) {
+		if (!named[i]) {
+			Outcome r;
+			r.outcome = "refused";
+			r.reason = named[i].error().message;
+			prepared[i].done = r;
+			return;
+		}
+		prepared[i] = prepare(proc, *named[i], env, false, {});
+	});
+	for (std::size_t i = 0; i < named.size(); i++) {
+		if (prepared[i].done)
+			results[i] = *prepared[i].done;
+		else
+			by_parent[prepared[i].info.stat.ppid].push_back(i);
+	}
+	auto po = plan_options(q);
+	for (auto &[ppid, idx] : by_parent) {
+		BatchReport rep;
+		if (ppid > 0) {
+			po.targets.clear();
+			for (auto i : idx) {
+				auto &st = prepared[i].info.stat;
+				po.targets.push_back(PlanTarget{
+				    named[i]->pid, st.starttime, st.comm});
+			}
+			rep = batch_of(proc, ppid, po, q.dry_run);
+		}
+		if (ppid > 0 && !rep.no_batch) {
+			for (std::size_t k = 0; k < idx.size(); k++)
+				results[idx[k]] = std::move(rep.outcomes[k]);
+			continue;
+		}
+		// no listing (an older module): one by one, in order
+		for (auto i : idx)
+			results[i] = reap_one(proc, *named[i], q.env, q.dry_run,
+					      parents, {});
+	}
+	return results;
+}
+
+} // namespace
+
+std::vector<Outcome> reap(const Tree &proc, const ReapRequest &q)
+{
+	const unsigned jobs = jobs_within_fd_limit(q.jobs);
+	ParentComms parents(proc);
+	if (q.scan)
+		return reap_scan(proc, q, parents, jobs);
+	if (q.named.size() > 1 && batch_usable(q.env))
+		return reap_named(proc, q, parents, jobs);
+	return reap_each(proc, q.named, q, parents, jobs);
 }
 
 } // namespace rz

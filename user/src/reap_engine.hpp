@@ -4,6 +4,7 @@
 // again and report each target. No printing here: cmd_reap prints.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "plan.hpp"
 #include "reader.hpp"
 #include "result.hpp"
+#include "validate.hpp"
 
 namespace rz
 {
@@ -61,7 +63,37 @@ struct BatchReport {
 // Reaps @o's targets among the zombie children of @ppid (comm @pcomm)
 // through @f: one read, the plan's writes, one more read to see which are
 // gone (a reaped zombie is no longer listed). A dry run only reads.
+// @tracer_of, when given, names the tracer of a zombie refused as traced
+// (the listing says only that it is): 0 when unknown.
 BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
-		       const PlanOptions &o, bool dry_run);
+		       const PlanOptions &o, bool dry_run,
+		       const std::function<int(int)> &tracer_of = {});
+
+// DEAD_MS of @pid (started at @start: stat field 22) in the listing of
+// its parent @ppid; nullopt without the batch form or when not listed.
+std::optional<long long> listed_dead_ms(const Tree &proc, int ppid, int pid,
+					unsigned long long start);
+
+// What `reap` was asked: named pids (@named), or the zombies of one parent
+// (@scan, 0 for every parent: --all).
+struct ReapRequest {
+	std::vector<Result<PidArg>> named;
+	std::optional<int> scan;
+	ReapEnv env;
+	bool dry_run = false;
+	unsigned jobs = 32; // parents (or, without the batch form, writes)
+			    // worked on at once
+};
+
+// Reaps what @q names and reports each target; a scan's outcomes are in
+// pid order, named ones in the order named. With the module's batch form
+// each parent costs one read of its listing and a few writes: named pids
+// are grouped by parent after a read of their stat; a scan reads only
+// /proc/N/stat (--all) or nothing (--children-of) per process. A single
+// named pid takes the self form, its grace period judged on DEAD_MS of
+// its parent's listing. Without the batch form (no module, an older one,
+// not privileged) every target goes one by one through the self form, as
+// validated from /proc.
+std::vector<Outcome> reap(const Tree &proc, const ReapRequest &q);
 
 } // namespace rz
