@@ -370,21 +370,35 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 		j.end_array().end_object();
 		out << j.str();
 	}
+	// one write of each stream: 10,000 lines cost no more than one
+	std::string text, errors;
+	std::map<int, std::string> exits; // most share a few statuses
 	for (auto &r : results) {
+		auto exit = [&]() -> const std::string & {
+			static const std::string unknown =
+			    "exit status unknown";
+			if (!r.exit_code)
+				return unknown;
+			auto it = exits.find(*r.exit_code);
+			if (it == exits.end())
+				it = exits
+					 .emplace(
+					     *r.exit_code,
+					     describe_wait_status(*r.exit_code))
+					 .first;
+			return it->second;
+		};
 		if (r.outcome == "reaped" && !o.json)
-			out << "reaped pid " << r.pid << " (" << r.comm << "): "
-			    << (r.exit_code ? describe_wait_status(*r.exit_code)
-					    : "exit status unknown")
-			    << ", parent " << r.ppid << " (" << r.pcomm
-			    << ")\n";
+			text += "reaped pid " + std::to_string(r.pid) + " (" +
+				r.comm + "): " + exit() + ", parent " +
+				std::to_string(r.ppid) + " (" + r.pcomm + ")\n";
 		else if (r.outcome == "dry-run" && !o.json)
-			out << r.reason << ": "
-			    << (r.exit_code ? describe_wait_status(*r.exit_code)
-					    : "exit status unknown")
-			    << " (dry run)\n";
+			text += r.reason + ": " + exit() + " (dry run)\n";
 		else if (r.outcome != "reaped" && r.outcome != "dry-run")
-			err << "zombiectl: " << r.reason << "\n";
+			errors += "zombiectl: " + r.reason + "\n";
 	}
+	out << text;
+	err << errors;
 	if (done == static_cast<int>(results.size()))
 		return EXIT_OK;
 	return done ? EXIT_PARTIAL : EXIT_NONE;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "listing.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 
@@ -106,6 +107,8 @@ Result<std::vector<ListingEntry>> parse_listing(std::string_view text)
 	if (!text.empty() && text.back() != '\n')
 		return malformed(
 		    "the last line has no newline (a short read?)");
+	out.reserve(static_cast<std::size_t>(
+	    std::count(text.begin(), text.end(), '\n')));
 	std::size_t at = 0, n = 0;
 	while (at < text.size()) {
 		auto nl = text.find('\n', at);

@@ -16,9 +16,9 @@ std::string who(int pid, const std::string &comm)
 Why refusal_of(const ListingEntry &e, double grace_s, bool force,
 	       std::string *reason)
 {
-	const std::string w = who(e.pid, e.comm);
+	// the sentence only for a refusal: most entries pass
 	if (e.threads > 0) {
-		*reason = w + " is a zombie leader with " +
+		*reason = who(e.pid, e.comm) + " is a zombie leader with " +
 			  std::to_string(e.threads) +
 			  " live thread(s): they must exit first (see "
 			  "zombiectl why " +
@@ -26,7 +26,7 @@ Why refusal_of(const ListingEntry &e, double grace_s, bool force,
 		return Why::THREADS;
 	}
 	if (e.traced) {
-		*reason = w +
+		*reason = who(e.pid, e.comm) +
 			  " is traced: its tracer must wait for it or "
 			  "detach (see zombiectl why " +
 			  std::to_string(e.pid) + ")";
@@ -40,73 +40,127 @@ Why refusal_of(const ListingEntry &e, double grace_s, bool force,
 		    " died %.1f s ago, less than the grace period of "
 		    "%g s: its parent may still reap it (use --force)",
 		    age_s, grace_s);
-		*reason = w + buf;
+		*reason = who(e.pid, e.comm) + buf;
 		return Why::YOUNG;
 	}
 	reason->clear();
 	return Why::NONE;
 }
 
+namespace
+{
+
+// The decimal digits of @v appended to @out.
+void append_number(std::string &out, unsigned long long v)
+{
+	char buf[20];
+	int n = 0;
+	do {
+		buf[n++] = static_cast<char>('0' + v % 10);
+		v /= 10;
+	} while (v && n < 20);
+	while (n)
+		out += buf[--n];
+}
+
+// "PID:START\n" appended to @out.
+void append_entry(std::string &out, const ListingEntry &e)
+{
+	append_number(out, static_cast<unsigned long long>(e.pid));
+	out += ':';
+	append_number(out, e.start);
+	out += '\n';
+}
+
+} // namespace
+
 Plan plan_batch(int ppid, const std::vector<ListingEntry> &listing,
 		const PlanOptions &o)
 {
 	Plan p;
-	std::map<int, const ListingEntry *> by_pid;
+	// the listing by pid (a pid listed twice, never, but: the first)
+	std::vector<const ListingEntry *> by_pid;
+	by_pid.reserve(listing.size());
 	for (auto &e : listing)
-		by_pid.emplace(e.pid, &e); // a pid listed twice: the first
+		by_pid.push_back(&e);
+	std::stable_sort(by_pid.begin(), by_pid.end(),
+			 [](auto *a, auto *b) { return a->pid < b->pid; });
+	by_pid.erase(
+	    std::unique(by_pid.begin(), by_pid.end(),
+			[](auto *a, auto *b) { return a->pid == b->pid; }),
+	    by_pid.end());
+	auto find = [&](int pid) -> const ListingEntry * {
+		auto it =
+		    std::lower_bound(by_pid.begin(), by_pid.end(), pid,
+				     [](auto *e, int v) { return e->pid < v; });
+		return it != by_pid.end() && (*it)->pid == pid ? *it : nullptr;
+	};
 
-	std::vector<PlanTarget> all;
-	if (o.all)
-		for (auto &[pid, e] : by_pid)
-			all.push_back(PlanTarget{pid, e->start, e->comm});
-	const auto &targets = o.all ? all : o.targets;
-
-	std::map<int, std::size_t> seen; // pid -> first mention
 	std::vector<const ListingEntry *> to_write;
-	for (std::size_t i = 0; i < targets.size(); i++) {
-		const auto &t = targets[i];
-		Decision d;
-		d.pid = t.pid;
-		d.comm = t.comm;
-		auto [it, fresh] = seen.emplace(t.pid, i);
-		if (!fresh) {
-			d.why = Why::REPEAT;
-			d.first = it->second;
-			d.reason = who(d.pid, d.comm) + " is named twice";
-			p.decisions.push_back(std::move(d));
-			continue;
-		}
-		auto e = by_pid.find(t.pid);
-		if (e == by_pid.end() ||
-		    (t.start && *t.start != e->second->start)) {
-			d.why = Why::NOT_LISTED;
-			d.reason = who(d.pid, d.comm) +
-				   " is gone: it is no longer a zombie child "
-				   "of pid " +
-				   std::to_string(ppid) +
-				   " (its parent reaped it meanwhile)";
-			p.decisions.push_back(std::move(d));
-			continue;
-		}
-		d.entry = *e->second;
-		d.comm = e->second->comm;
-		d.why = refusal_of(*e->second, o.grace_s, o.force, &d.reason);
+	std::vector<std::size_t> written; // their decisions
+	auto decide = [&](Decision &d, const ListingEntry &e) {
+		d.entry = e;
+		d.comm = e.comm;
+		d.why = refusal_of(e, o.grace_s, o.force, &d.reason);
 		d.write = d.why == Why::NONE;
-		if (d.write)
-			to_write.push_back(e->second);
-		p.decisions.push_back(std::move(d));
+		if (d.write) {
+			to_write.push_back(&e);
+			written.push_back(p.decisions.size());
+		}
+	};
+	if (o.all) {
+		p.decisions.reserve(by_pid.size());
+		for (auto *e : by_pid) {
+			Decision d;
+			d.pid = e->pid;
+			decide(d, *e);
+			p.decisions.push_back(std::move(d));
+		}
+	} else {
+		std::map<int, std::size_t> seen; // pid -> first mention
+		for (std::size_t i = 0; i < o.targets.size(); i++) {
+			const auto &t = o.targets[i];
+			Decision d;
+			d.pid = t.pid;
+			d.comm = t.comm;
+			auto [it, fresh] = seen.emplace(t.pid, i);
+			auto *e = fresh ? find(t.pid) : nullptr;
+			if (!fresh) {
+				d.why = Why::REPEAT;
+				d.first = it->second;
+				d.reason =
+				    who(d.pid, d.comm) + " is named twice";
+			} else if (!e || (t.start && *t.start != e->start)) {
+				d.why = Why::NOT_LISTED;
+				d.reason = who(d.pid, d.comm) +
+					   " is gone: it is no longer a zombie "
+					   "child of pid " +
+					   std::to_string(ppid) +
+					   " (its parent reaped it meanwhile)";
+			} else {
+				decide(d, *e);
+			}
+			p.decisions.push_back(std::move(d));
+		}
 	}
 
 	std::string chunk;
-	for (auto *e : to_write) {
-		auto entry = std::to_string(e->pid) + ":" +
-			     std::to_string(e->start) + "\n";
-		if (!chunk.empty() &&
-		    chunk.size() + entry.size() > o.write_max) {
+	chunk.reserve(std::min(o.write_max, to_write.size() * 20));
+	std::size_t first = 0; // the decision first in the chunk
+	for (std::size_t k = 0; k < to_write.size(); k++) {
+		const std::size_t before = chunk.size();
+		append_entry(chunk, *to_write[k]);
+		if (before && chunk.size() > o.write_max) {
+			chunk.resize(before);
 			p.writes.push_back(std::move(chunk));
 			chunk.clear();
+			chunk.reserve(o.write_max);
+			append_entry(chunk, *to_write[k]);
+			first = k;
 		}
-		chunk += entry;
+		auto &d = p.decisions[written[k]];
+		d.chunk = p.writes.size();
+		d.first_in_chunk = k == first;
 	}
 	if (!chunk.empty())
 		p.writes.push_back(std::move(chunk));

@@ -48,6 +48,9 @@ struct Decision {
 	Why why = Why::NONE;
 	std::string reason;    // a refusal: pid, why, the next step
 	std::size_t first = 0; // Why::REPEAT: the index of the first mention
+	std::size_t chunk = 0; // written: the index of its payload
+	bool first_in_chunk = false; // its errno is the one a failed write
+				     // of that payload returns
 };
 
 struct Plan {

@@ -3,13 +3,16 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <dirent.h>
 #include <fcntl.h>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <unordered_set>
 
 #include "parallel.hpp"
 
@@ -141,45 +144,30 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 	auto plan = plan_batch(ppid, *listing, o);
 	auto &out = rep.outcomes;
 
-	// The writes, and for each written pid the errno of its chunk and
-	// whether it came first in it (only the first entry's is named).
-	struct Sent {
-		int err = 0;
-		bool first = false;
-	};
-	std::map<int, Sent> sent;
-	if (!dry_run) {
+	// The writes: the errno of each (0: it reaped at least one).
+	std::vector<int> errs;
+	if (!dry_run)
 		for (auto &payload : plan.writes) {
-			int e = f.write(payload);
+			errs.push_back(f.write(payload));
 			rep.writes++;
-			bool first = true;
-			for (std::size_t at = 0; at < payload.size();) {
-				auto nl = payload.find('\n', at);
-				int pid =
-				    std::stoi(payload.substr(at, nl - at));
-				sent[pid] = Sent{e, first};
-				first = false;
-				at = nl + 1;
-			}
 		}
-	}
-	// Which written ones are still listed: read again.
-	std::map<int, ListingEntry> after;
+	// Which written ones are still listed: read again. Few, once the
+	// writes reaped: the refused ones, and what came since.
+	std::map<int, ListingEntry> still;
 	std::optional<Error> reread;
-	if (!sent.empty()) {
+	if (!errs.empty()) {
 		auto t = f.read_listing();
 		auto l = t ? parse_listing(*t)
 			   : Result<std::vector<ListingEntry>>(t.error());
 		if (l)
 			for (auto &e : *l)
-				after.emplace(e.pid, e);
+				still.emplace(e.pid, std::move(e));
 		else
 			reread = l.error();
 	}
-
+	out.reserve(plan.decisions.size());
 	for (auto &d : plan.decisions) {
 		Outcome r = base(d, ppid, pcomm);
-		const std::string w = who(d.pid, d.comm);
 		if (d.why == Why::REPEAT) {
 			// as when named one at a time: gone once reaped
 			r = out[d.first];
@@ -203,49 +191,52 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 		}
 		if (dry_run) {
 			r.outcome = "dry-run";
-			r.reason = w + " would be reaped";
+			r.reason = who(d.pid, d.comm) + " would be reaped";
 			out.push_back(std::move(r));
 			continue;
 		}
-		const Sent s = sent[d.pid];
+		const int err = errs[d.chunk];
 		if (reread) {
 			r.outcome = "failed";
-			r.reason = w + ": written, but the listing of pid " +
+			r.reason = who(d.pid, d.comm) +
+				   ": written, but the listing of pid " +
 				   std::to_string(ppid) +
 				   " could not be read again to see: " +
 				   reread->message;
 			out.push_back(std::move(r));
 			continue;
 		}
-		auto a = after.find(d.pid);
-		if (a == after.end() || a->second.start != d.entry->start) {
+		auto a = still.find(d.pid);
+		if (a == still.end() || a->second.start != d.entry->start) {
 			// no longer listed: reaped, by this write if it
 			// reaped any, else by someone else meanwhile
-			r.outcome = s.err ? "refused" : "reaped";
-			if (s.err)
-				r.reason = write_error(ESRCH, w);
+			r.outcome = err ? "refused" : "reaped";
+			if (err)
+				r.reason =
+				    write_error(ESRCH, who(d.pid, d.comm));
 			out.push_back(std::move(r));
 			continue;
 		}
 		// still there: the kernel refused it; the listing says why
+		const std::string w = who(d.pid, d.comm);
 		std::string why;
 		if (auto y = refusal_of(a->second, 0, true, &why);
 		    y != Why::NONE) {
 			r.outcome = "refused";
 			r.reason =
 			    y == Why::TRACED ? traced(d.pid, d.comm, why) : why;
-		} else if (s.err && s.first) {
-			r.outcome = s.err == EBUSY || s.err == ESRCH ||
-					    s.err == ENOTEMPTY
-					? "refused"
-					: "failed";
-			r.reason = write_error(s.err, w);
-		} else if (s.err) {
+		} else if (err && d.first_in_chunk) {
+			r.outcome =
+			    err == EBUSY || err == ESRCH || err == ENOTEMPTY
+				? "refused"
+				: "failed";
+			r.reason = write_error(err, w);
+		} else if (err) {
 			r.outcome = "failed";
 			r.reason = w +
 				   ": not reaped: the write of its batch "
 				   "failed: " +
-				   errno_text(s.err) + "; try again";
+				   errno_text(err) + "; try again";
 		} else {
 			r.outcome = "failed";
 			r.reason = w + ": the write succeeded but the process "
@@ -572,6 +563,54 @@ std::vector<Result<PidArg>> as_targets(const std::vector<int> &pids)
 	return out;
 }
 
+// fn(pid) for every process of the proc root, ascending, read from the
+// directory a few entries at a time (getdents64 of 4 KiB): what fn does
+// meanwhile (reaping) shows in what comes next.
+template <class F> void for_each_pid(const Tree &proc, F &&fn)
+{
+	UniqueFd dir(
+	    ::openat(proc.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (!dir.valid())
+		return;
+	alignas(8) char buf[4096];
+	std::vector<int> pids;
+	for (;;) {
+		long n = syscall(SYS_getdents64, dir.get(), buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		pids.clear();
+		for (long at = 0; at < n;) {
+			auto *d = reinterpret_cast<struct dirent64 *>(buf + at);
+			at += d->d_reclen;
+			int pid = 0;
+			const char *c = d->d_name;
+			for (; *c >= '0' && *c <= '9' && pid < 100000000; c++)
+				pid = pid * 10 + (*c - '0');
+			if (!*c && pid > 0 && d->d_name[0] != '0')
+				pids.push_back(pid);
+		}
+		std::sort(pids.begin(), pids.end());
+		for (int pid : pids)
+			fn(pid);
+	}
+}
+
+// State and ppid of @pid from the first 256 bytes of its stat.
+std::optional<StatHead> stat_head(const Tree &proc, int pid)
+{
+	char path[32];
+	std::snprintf(path, sizeof(path), "%d/stat", pid);
+	UniqueFd fd(::openat(proc.fd(), path, O_RDONLY | O_CLOEXEC));
+	if (!fd.valid())
+		return std::nullopt;
+	char buf[256];
+	ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+	if (n <= 0)
+		return std::nullopt;
+	return parse_stat_head(
+	    std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
 // The batch of one parent: its directory, its comm, its reap_zombie file,
 // then reap_batch(). no_batch set when the batch form is not there.
 BatchReport batch_of(const Tree &proc, int ppid, const PlanOptions &po,
@@ -639,45 +678,48 @@ std::vector<Outcome> reap_scan(const Tree &proc, const ReapRequest &q,
 		return rep.outcomes;
 	}
 	// --all: the zombies among all processes, from the first bytes of
-	// each one's stat, grouped by parent.
-	std::map<int, std::vector<int>> by_parent;
-	for (int pid : proc.pids()) {
-		char path[32];
-		std::snprintf(path, sizeof(path), "%d/stat", pid);
-		UniqueFd fd(::openat(proc.fd(), path, O_RDONLY | O_CLOEXEC));
-		if (!fd.valid())
-			continue;
-		char buf[256];
-		ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-		if (n <= 0)
-			continue;
-		auto h = parse_stat_head(
-		    std::string_view(buf, static_cast<std::size_t>(n)));
-		if (h && h->state == 'Z')
-			by_parent[h->ppid].push_back(pid);
-	}
-	std::vector<std::pair<int, std::vector<int>>> groups(by_parent.begin(),
-							     by_parent.end());
-	std::vector<std::vector<Outcome>> outs(groups.size());
-	// the self form's own jobs run inside one parent's
-	parallel_for(groups.size(), jobs, [&](std::size_t i) {
-		auto &[ppid, pids] = groups[i];
-		if (ppid > 0) {
-			auto rep = batch_of(proc, ppid, po, q.dry_run);
+	// each one's stat; the first zombie of a parent has the parent's
+	// batch done at once, so the rest of its zombies are gone by the time
+	// the scan gets to them: none of them is looked up in /proc, nor its
+	// stat read (nor its proc entry made, which releasing it would then
+	// have to drop). The proc root is read a little at a time for that.
+	std::vector<Outcome> all;
+	std::set<int> parents_done;
+	std::unordered_set<int> handled;
+	std::vector<int> fallback; // zombies of a parent without a listing
+	std::set<int> no_listing;
+	for_each_pid(proc, [&](int pid) {
+		if (handled.count(pid))
+			return;
+		auto h = stat_head(proc, pid);
+		if (!h || h->state != 'Z')
+			return;
+		if (!parents_done.insert(h->ppid).second) {
+			if (no_listing.count(h->ppid))
+				fallback.push_back(pid);
+			return; // its parent's batch has told of it
+		}
+		if (h->ppid > 0) {
+			auto rep = batch_of(proc, h->ppid, po, q.dry_run);
 			if (!rep.no_batch) {
-				outs[i] = std::move(rep.outcomes);
+				for (auto &o : rep.outcomes) {
+					handled.insert(o.pid);
+					all.push_back(std::move(o));
+				}
 				return;
 			}
 		}
-		outs[i] = self_form(pids); // no listing: an older module
+		no_listing.insert(h->ppid); // an older module, or outside
+		fallback.push_back(pid);    // our pid namespace
 	});
-	std::vector<Outcome> all;
-	for (auto &o : outs)
-		all.insert(all.end(), std::make_move_iterator(o.begin()),
-			   std::make_move_iterator(o.end()));
-	std::stable_sort(
-	    all.begin(), all.end(),
-	    [](const Outcome &a, const Outcome &b) { return a.pid < b.pid; });
+	auto rest = self_form(fallback);
+	all.insert(all.end(), std::make_move_iterator(rest.begin()),
+		   std::make_move_iterator(rest.end()));
+	auto by_pid = [](const Outcome &a, const Outcome &b) {
+		return a.pid < b.pid;
+	};
+	if (!std::is_sorted(all.begin(), all.end(), by_pid)) // one parent
+		std::stable_sort(all.begin(), all.end(), by_pid);
 	return all;
 }
 

@@ -205,6 +205,15 @@ TEST_SUITE("plan")
 		REQUIRE(p.writes.size() == 2);
 		CHECK(p.writes[0].size() == 65536);
 		CHECK(p.writes[1] == "14096:100004096\n");
+		// each written decision knows its payload, and which came
+		// first in it (the one whose errno a failed write returns)
+		CHECK(p.decisions[0].chunk == 0);
+		CHECK(p.decisions[0].first_in_chunk);
+		CHECK(p.decisions[1].chunk == 0);
+		CHECK_FALSE(p.decisions[1].first_in_chunk);
+		CHECK(p.decisions[4095].chunk == 0);
+		CHECK(p.decisions[4096].chunk == 1);
+		CHECK(p.decisions[4096].first_in_chunk);
 		// 10,000 zombies: every entry once, in order, none cut
 		auto l = sized(10000);
 		p = plan_batch(7, l, all());
