@@ -81,15 +81,18 @@ struct ReapRequest {
 	std::optional<int> scan;
 	ReapEnv env;
 	bool dry_run = false;
-	unsigned jobs = 32; // parents (or, without the batch form, writes)
-			    // worked on at once
+	// targets worked on at once without the batch form; with it, stat
+	// reads of named pids at once
+	unsigned jobs = 32;
 };
 
 // Reaps what @q names and reports each target; a scan's outcomes are in
 // pid order, named ones in the order named. With the module's batch form
 // each parent costs one read of its listing and a few writes: named pids
-// are grouped by parent after a read of their stat; a scan reads only
-// /proc/N/stat (--all) or nothing (--children-of) per process. A single
+// are grouped by parent after a read of their stat; --children-of reads
+// nothing per process, --all the first bytes of /proc/N/stat of each
+// process it meets (a parent's batch is done at its first zombie, so its
+// other zombies are gone before the scan meets them). A single
 // named pid takes the self form, its grace period judged on DEAD_MS of
 // its parent's listing. Without the batch form (no module, an older one,
 // not privileged) every target goes one by one through the self form, as

@@ -37,6 +37,7 @@ public:
 	int fail_read = 0;		// this read (1-based) fails: EIO
 	std::set<int> traced_meanwhile; // become traced before the write
 	std::set<int> reaped_by_parent; // gone before the write
+	int fail_write = 0;		// every write fails so, doing nothing
 
 	Result<std::string> read_listing() override
 	{
@@ -52,6 +53,8 @@ public:
 		written.emplace_back(payload);
 		if (payload.size() > BATCH_WRITE_MAX)
 			return EINVAL;
+		if (fail_write)
+			return fail_write;
 		for (auto &z : zombies)
 			z.traced = z.traced || traced_meanwhile.count(z.pid);
 		std::erase_if(zombies, [&](const ListingEntry &z) {
@@ -249,5 +252,39 @@ TEST_SUITE("reap_engine")
 		CHECK(r.outcomes[0].reason.find("could not be read again") !=
 		      std::string::npos);
 		CHECK(r.outcomes[1].outcome == "refused");
+	}
+	TEST_CASE("a failed write: its first entry's errno, the rest retried")
+	{
+		FakeKernel k;
+		k.zombies = {entry(42), entry(43), entry(44)};
+		k.fail_write = EPERM;
+		auto o = all();
+		o.write_max = 16; // "42:1042\n43:1043\n", then "44:1044\n"
+		auto r = reap_batch(k, 7, "sh", o, false);
+		CHECK(r.writes == 2);
+		REQUIRE(r.outcomes.size() == 3);
+		CHECK(r.outcomes[0].outcome == "failed");
+		CHECK(r.outcomes[0].reason ==
+		      "pid 42 (c42): the kernel refused: reaping needs "
+		      "CAP_SYS_ADMIN in the initial user namespace");
+		CHECK(r.outcomes[1].outcome == "failed");
+		CHECK(
+		    r.outcomes[1].reason ==
+		    "pid 43 (c43): not reaped: the write of its batch failed: "
+		    "Operation not permitted; try again");
+		CHECK(r.outcomes[2].outcome == "failed"); // first of its own
+		CHECK(r.outcomes[2].reason.find("CAP_SYS_ADMIN") !=
+		      std::string::npos);
+		// still listed with nothing to tell: the write "succeeded"
+		struct Liar : FakeKernel {
+			int write(std::string_view) override { return 0; }
+		} liar;
+		liar.zombies = {entry(42)};
+		r = reap_batch(liar, 7, "sh", all(), false);
+		REQUIRE(r.outcomes.size() == 1);
+		CHECK(r.outcomes[0].outcome == "failed");
+		CHECK(r.outcomes[0].reason ==
+		      "pid 42 (c42): the write succeeded but the process is "
+		      "still there");
 	}
 }
