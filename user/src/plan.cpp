@@ -54,13 +54,12 @@ namespace
 void append_number(std::string &out, unsigned long long v)
 {
 	char buf[20];
-	int n = 0;
+	char *p = buf + sizeof(buf);
 	do {
-		buf[n++] = static_cast<char>('0' + v % 10);
+		*--p = static_cast<char>('0' + v % 10);
 		v /= 10;
-	} while (v && n < 20);
-	while (n)
-		out += buf[--n];
+	} while (v && p > buf);
+	out.append(p, static_cast<std::size_t>(buf + sizeof(buf) - p));
 }
 
 // "PID:START\n" appended to @out.
