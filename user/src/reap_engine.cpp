@@ -744,6 +744,10 @@ std::vector<Outcome> reap_named(const Tree &proc, const ReapRequest &q,
 			return;
 		}
 		prepared[i] = prepare(proc, *named[i], env, false, {});
+		// its stat is all the batch needs (START names the process
+		// from here on): hold no descriptor for thousands of them
+		prepared[i].dir.reset();
+		prepared[i].pidfd.reset();
 	});
 	for (std::size_t i = 0; i < named.size(); i++) {
 		if (prepared[i].done)

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -363,6 +364,28 @@ TEST_SUITE("cli")
 				 "/reap_zombie";
 			CHECK(std::filesystem::file_size(f) == 0);
 		}
+	}
+	TEST_CASE("reap of many named pids holds few descriptors")
+	{
+		ProcTree t;
+		seed(t);
+		std::vector<std::string> args = {"reap", "--dry-run", "-j",
+						 "1"};
+		for (int pid = 100; pid < 300; pid++) {
+			t.process(pid, stat_text(pid, "w", 'Z', 7),
+				  status_text(pid, 7));
+			args.push_back(std::to_string(pid));
+		}
+		struct rlimit old {
+		};
+		REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+		struct rlimit low = old;
+		low.rlim_cur = 40; // room for one job, not for 200 held
+		REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+		auto r = zombiectl(t, args);
+		setrlimit(RLIMIT_NOFILE, &old);
+		CHECK(r.rc == 0);
+		CHECK(r.err == "");
 	}
 	TEST_CASE("reap --jobs takes 1 to 1024")
 	{
