@@ -389,9 +389,17 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 			return it->second;
 		};
 		if (r.outcome == "reaped" && !o.json)
-			text += "reaped pid " + std::to_string(r.pid) + " (" +
-				r.comm + "): " + exit() + ", parent " +
-				std::to_string(r.ppid) + " (" + r.pcomm + ")\n";
+			text.append("reaped pid ")
+			    .append(std::to_string(r.pid))
+			    .append(" (")
+			    .append(r.comm)
+			    .append("): ")
+			    .append(exit())
+			    .append(", parent ")
+			    .append(std::to_string(r.ppid))
+			    .append(" (")
+			    .append(r.pcomm)
+			    .append(")\n");
 		else if (r.outcome == "dry-run" && !o.json)
 			text += r.reason + ": " + exit() + " (dry run)\n";
 		else if (r.outcome != "reaped" && r.outcome != "dry-run")
