@@ -82,8 +82,9 @@ Plan plan_batch(int ppid, const std::vector<ListingEntry> &listing,
 	by_pid.reserve(listing.size());
 	for (auto &e : listing)
 		by_pid.push_back(&e);
-	std::stable_sort(by_pid.begin(), by_pid.end(),
-			 [](auto *a, auto *b) { return a->pid < b->pid; });
+	auto pid_order = [](auto *a, auto *b) { return a->pid < b->pid; };
+	if (!std::is_sorted(by_pid.begin(), by_pid.end(), pid_order))
+		std::stable_sort(by_pid.begin(), by_pid.end(), pid_order);
 	by_pid.erase(
 	    std::unique(by_pid.begin(), by_pid.end(),
 			[](auto *a, auto *b) { return a->pid == b->pid; }),
