@@ -100,7 +100,8 @@ std::unique_ptr<App> make_app(std::string_view only)
 		a->reap
 		    ->add_option(
 			"-j,--jobs", o.jobs,
-			"writes in flight at once; the kernel batches them")
+			"targets worked on at once without the batch form "
+			"(with it: stat reads of named pids)")
 		    ->type_name("N")
 		    ->capture_default_str()
 		    ->check(CLI::Validator(check_jobs, "1..1024"));

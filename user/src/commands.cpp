@@ -8,20 +8,17 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <ostream>
 #include <set>
 #include <sstream>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "diagnose.hpp"
 #include "json.hpp"
-#include "parallel.hpp"
 #include "reader.hpp"
+#include "reap_engine.hpp"
 #include "validate.hpp"
 
 namespace rz
@@ -118,20 +115,6 @@ std::vector<Zombie> scan_zombies(const Tree &proc, int ppid)
 		out.push_back(std::move(z));
 	}
 	return out;
-}
-
-// Whom `reap --children-of @ppid` (0: `--all`) looks at, ascending: the
-// children /proc/<ppid>/task/*/children lists, else (no such file, as
-// without CONFIG_PROC_CHILDREN) every numeric entry of the proc root.
-// reap_one() reads each one's stat once and skips what scan_target() does
-// not take.
-std::vector<int> scan_candidates(const Tree &proc, int ppid)
-{
-	if (ppid)
-		if (auto dir = ProcDir::open(proc, ppid))
-			if (auto kids = dir->children())
-				return *kids;
-	return proc.pids();
 }
 
 // Left-aligned columns two spaces apart; the last one not padded.
@@ -319,242 +302,6 @@ ReapEnv reap_env(const Tree &proc, const Options &o)
 	return env;
 }
 
-// The comm of each parent, read once (only its stat) however many of its
-// zombies are reaped; shared by the reap jobs.
-class ParentComms
-{
-public:
-	explicit ParentComms(const Tree &proc) : proc_(proc) {}
-	std::string get(int ppid)
-	{
-		std::lock_guard<std::mutex> lock(mu_);
-		auto it = comms_.find(ppid);
-		if (it != comms_.end())
-			return it->second;
-		std::string comm;
-		if (auto s = proc_.read(std::to_string(ppid) + "/stat"))
-			if (auto st = parse_stat(*s))
-				comm = st->comm;
-		comms_.emplace(ppid, comm);
-		return comm;
-	}
-
-private:
-	const Tree &proc_;
-	std::mutex mu_;
-	std::map<int, std::string> comms_;
-};
-
-struct Outcome {
-	bool skipped = false; // a candidate of a scan that is not a target
-	int pid = 0;
-	std::string comm;
-	std::string outcome; // reaped, refused, failed, dry-run
-	std::string reason;
-	std::optional<int> exit_code;
-	int ppid = 0;
-	std::string pcomm;
-};
-
-std::string write_error(int e, const std::string &who)
-{
-	switch (e) {
-	case EBUSY:
-		return who + " is no longer a reapable zombie (running, traced "
-			     "or a kernel thread)";
-	case ESRCH:
-		return who + " is gone: its parent reaped it meanwhile";
-	case ENOENT:
-		return who + ": its reap_zombie file is gone: the module was "
-			     "unloaded or switched off meanwhile (modprobe "
-			     "reap_zombie, or enable it)";
-	case ENOTEMPTY:
-		return who + " has live threads: they must exit first";
-	case EPERM:
-		return who + ": the kernel refused: reaping needs "
-			     "CAP_SYS_ADMIN in the initial user namespace";
-	case ETIMEDOUT:
-		return who + ": the kernel did not finish in time; try again";
-	default:
-		return who + ": write to reap_zombie failed: " + errno_text(e);
-	}
-}
-
-// Has the pidfd's process been released? (pidfd_send_signal: ESRCH)
-bool released(int pidfd, const ProcDir &dir)
-{
-	if (pidfd >= 0)
-		return syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0) <
-			   0 &&
-		       errno == ESRCH;
-	return !dir.read("stat");
-}
-
-// One target: named (@scan empty), or a candidate of `--children-of
-// *@scan` (0: `--all`), skipped without a word unless scan_target() takes
-// it. Before the write it reads stat alone (and sched only when the grace
-// period decides): the kernel checks again under tasklist_lock whatever
-// that cannot see (a tracer, a thread, live threads, a state changed
-// since), so nothing unsafe is written. Every refusal, validate()'s or the
-// kernel's, is then explained from a read of stat and status, as precisely
-// as validate() can. A dry run reads them too, in place of the write.
-Outcome reap_one(const Tree &proc, const PidArg &arg, const ReapEnv &env,
-		 const Options &o, ParentComms &parents,
-		 std::optional<int> scan)
-{
-	Outcome r;
-	r.pid = arg.pid;
-	auto dir = ProcDir::open(proc, arg.pid);
-	if (!dir) {
-		r.skipped = scan.has_value();
-		r.outcome = "refused";
-		r.reason = dir.error().message;
-		return r;
-	}
-	// Hold the process: a pidfd where the kernel has them. A named target
-	// takes it before its stat is read through the directory: a process
-	// still there after pidfd_open() is the one the pidfd holds (its pid
-	// could not be reused meanwhile), which PID:INODE needs before the
-	// write. A candidate of a scan takes it just before the write, so the
-	// processes skipped or refused cost none: its pidfd is only used once
-	// a write through the directory has succeeded, which proves the same.
-	UniqueFd pidfd;
-	auto hold = [&] {
-		pidfd.reset(
-		    static_cast<int>(syscall(SYS_pidfd_open, arg.pid, 0)));
-	};
-	if (!scan)
-		hold();
-	auto info = dir->reap_info();
-	if (!info) {
-		r.skipped = scan.has_value();
-		r.outcome = "refused";
-		r.reason = info.error().message;
-		return r;
-	}
-	if (scan && !scan_target(info->stat, *scan)) {
-		r.skipped = true;
-		return r;
-	}
-	r.comm = info->stat.comm;
-	r.exit_code = info->stat.exit_code;
-	r.ppid = info->stat.ppid;
-	const std::string who =
-	    "pid " + std::to_string(arg.pid) + " (" + r.comm + ")";
-	if (arg.inode) {
-		struct stat st {
-		};
-		if (!pidfd.valid() || fstat(pidfd.get(), &st) ||
-		    st.st_ino != *arg.inode) {
-			r.outcome = "refused";
-			r.reason = who + " is not the process with inode " +
-				   std::to_string(*arg.inode) +
-				   " (PID:INODE needs pidfs, Linux 6.9+)";
-			return r;
-		}
-	}
-	// sched, read at most once for both verdicts
-	std::optional<std::optional<double>> exec_start;
-	auto load_exec_start = [&] {
-		if (!exec_start)
-			exec_start = dir->exec_start_ms();
-		return *exec_start;
-	};
-	// Why it was refused, from stat and status read now; @fallback if
-	// they cannot be read or show nothing wrong.
-	auto explain = [&](bool after_write, const std::string &fallback) {
-		auto full = dir->stat_and_status();
-		if (!full)
-			return fallback;
-		return refusal_reason(*full, env, after_write, fallback,
-				      load_exec_start);
-	};
-	auto v = validate_lazy(*info, env, load_exec_start);
-	if (!v.ok) {
-		r.outcome = "refused";
-		r.reason = explain(false, v.reason);
-		return r;
-	}
-	if (o.dry_run) {
-		// No write, so no check by the kernel: stat and status stand
-		// in for it, to refuse what the write would.
-		auto full = dir->stat_and_status();
-		if (!full) {
-			r.outcome = "refused";
-			r.reason = full.error().message;
-			return r;
-		}
-		auto fv = validate_lazy(*full, env, load_exec_start);
-		r.outcome = fv.ok ? "dry-run" : "refused";
-		r.reason = fv.ok ? who + " would be reaped" : fv.reason;
-		return r;
-	}
-	if (scan)
-		hold();
-	auto fd = dir->open_reap();
-	if (!fd) {
-		int e = fd.error().code;
-		// no such file: the process is gone, or the module is
-		if (e == ENOENT && !dir->read("stat"))
-			e = ESRCH;
-		r.outcome = e == ESRCH ? "refused" : "failed";
-		r.reason = write_error(e, who);
-		return r;
-	}
-	if (::write(fd->get(), "1", 1) != 1) {
-		int e = errno;
-		fd->reset();
-		r.outcome = e == EBUSY || e == ESRCH || e == ENOTEMPTY
-				? "refused"
-				: "failed";
-		r.reason = write_error(e, who);
-		if (e == EBUSY || e == ENOTEMPTY)
-			r.reason = explain(true, r.reason);
-		return r;
-	}
-	if (!released(pidfd.get(), *dir)) {
-		r.outcome = "failed";
-		r.reason =
-		    who +
-		    ": the write succeeded but the process is still there";
-		return r;
-	}
-	r.outcome = "reaped";
-	r.pcomm = parents.get(r.ppid); // only the report of a reap shows it
-	return r;
-}
-
-// Descriptors one reap_one() holds at most: the /proc/<pid> directory,
-// the pidfd, then one file of it (stat, status, sched or reap_zombie) or a
-// parent's stat; one more to spare.
-constexpr rlim_t FDS_PER_JOB = 4;
-constexpr rlim_t FDS_SPARE = 32; // stdio, the proc root, the library's
-
-// How many of @jobs fit in RLIMIT_NOFILE, after raising its soft limit
-// toward the hard one if they do not: a write refused with EMFILE would
-// read as a failed reap.
-unsigned jobs_within_fd_limit(unsigned jobs)
-{
-	struct rlimit rl {
-	};
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return jobs;
-	const rlim_t need = jobs * FDS_PER_JOB + FDS_SPARE;
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		struct rlimit up = rl;
-		up.rlim_cur = rl.rlim_max == RLIM_INFINITY
-				  ? need
-				  : std::min(need, rl.rlim_max);
-		if (up.rlim_cur > rl.rlim_cur && !setrlimit(RLIMIT_NOFILE, &up))
-			rl = up;
-	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
-		return jobs;
-	if (rl.rlim_cur < FDS_SPARE + FDS_PER_JOB)
-		return 1;
-	return static_cast<unsigned>((rl.rlim_cur - FDS_SPARE) / FDS_PER_JOB);
-}
-
 } // namespace
 
 int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
@@ -568,52 +315,23 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 	auto proc = open_root(o.proc_root, err);
 	if (!proc)
 		return EXIT_NONE;
-	std::vector<Result<PidArg>> targets;
-	std::optional<int> scan; // the parent whose zombies, 0 for any
+	ReapRequest q;
 	if (!o.pids.empty()) {
 		for (auto &s : o.pids)
-			targets.push_back(parse_pid_arg(s));
+			q.named.push_back(parse_pid_arg(s));
 	} else {
-		scan = o.all ? 0 : o.children_of;
-		for (int pid : scan_candidates(*proc, *scan))
-			targets.push_back(PidArg{pid, std::nullopt});
+		q.scan = o.all ? 0 : o.children_of;
 	}
-	auto env = reap_env(*proc, o);
+	q.env = reap_env(*proc, o);
 	// Once for all targets: the module puts reap_zombie in every process's
 	// directory while it is loaded and enabled, ours included. A target
 	// whose file is gone by the time it is opened is told so.
-	env.module_present = proc->exists("self/reap_zombie");
-	// A pid named twice: its later mentions wait for the earlier ones to
-	// finish, as they did one at a time, and find it gone.
-	std::vector<std::size_t> round(targets.size(), 0);
-	std::size_t rounds = 1;
-	std::map<int, std::size_t> seen;
-	for (std::size_t i = 0; i < targets.size(); i++)
-		if (targets[i]) {
-			round[i] = seen[targets[i]->pid]++;
-			rounds = std::max(rounds, round[i] + 1);
-		}
-	const unsigned jobs = jobs_within_fd_limit(o.jobs);
-	ParentComms parents(*proc);
-	std::vector<Outcome> results(targets.size());
-	for (std::size_t k = 0; k < rounds; k++) {
-		std::vector<std::size_t> now;
-		for (std::size_t i = 0; i < targets.size(); i++)
-			if (round[i] == k)
-				now.push_back(i);
-		parallel_for(now.size(), jobs, [&](std::size_t j) {
-			auto &t = targets[now[j]];
-			auto &r = results[now[j]];
-			if (t) {
-				r = reap_one(*proc, *t, env, o, parents, scan);
-				return;
-			}
-			r.outcome = "refused";
-			r.reason = t.error().message;
-		});
-	}
+	q.env.module_present = proc->exists("self/reap_zombie");
+	q.dry_run = o.dry_run;
+	q.jobs = o.jobs;
+	auto results = reap(*proc, q);
+	const auto &scan = q.scan;
 
-	std::erase_if(results, [](const Outcome &r) { return r.skipped; });
 	if (scan && results.empty()) {
 		if (o.json)
 			out << Json()
@@ -652,21 +370,43 @@ int cmd_reap(const Options &o, std::ostream &out, std::ostream &err)
 		j.end_array().end_object();
 		out << j.str();
 	}
+	// one write of each stream: 10,000 lines cost no more than one
+	std::string text, errors;
+	std::map<int, std::string> exits; // most share a few statuses
 	for (auto &r : results) {
+		auto exit = [&]() -> const std::string & {
+			static const std::string unknown =
+			    "exit status unknown";
+			if (!r.exit_code)
+				return unknown;
+			auto it = exits.find(*r.exit_code);
+			if (it == exits.end())
+				it = exits
+					 .emplace(
+					     *r.exit_code,
+					     describe_wait_status(*r.exit_code))
+					 .first;
+			return it->second;
+		};
 		if (r.outcome == "reaped" && !o.json)
-			out << "reaped pid " << r.pid << " (" << r.comm << "): "
-			    << (r.exit_code ? describe_wait_status(*r.exit_code)
-					    : "exit status unknown")
-			    << ", parent " << r.ppid << " (" << r.pcomm
-			    << ")\n";
+			text.append("reaped pid ")
+			    .append(std::to_string(r.pid))
+			    .append(" (")
+			    .append(r.comm)
+			    .append("): ")
+			    .append(exit())
+			    .append(", parent ")
+			    .append(std::to_string(r.ppid))
+			    .append(" (")
+			    .append(r.pcomm)
+			    .append(")\n");
 		else if (r.outcome == "dry-run" && !o.json)
-			out << r.reason << ": "
-			    << (r.exit_code ? describe_wait_status(*r.exit_code)
-					    : "exit status unknown")
-			    << " (dry run)\n";
+			text += r.reason + ": " + exit() + " (dry run)\n";
 		else if (r.outcome != "reaped" && r.outcome != "dry-run")
-			err << "zombiectl: " << r.reason << "\n";
+			errors += "zombiectl: " + r.reason + "\n";
 	}
+	out << text;
+	err << errors;
 	if (done == static_cast<int>(results.size()))
 		return EXIT_OK;
 	return done ? EXIT_PARTIAL : EXIT_NONE;
@@ -698,8 +438,14 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 			parent = *pi;
 	auto d = diagnose(*info, parent);
 	auto env = reap_env(*proc, o);
-	bool estimated = false;
-	auto age = zombie_age(*info, env, &estimated);
+	// With the module, the age is DEAD_MS of the parent's listing (one
+	// kernel clock); without, what /proc gives, said to be estimated.
+	if (info->stat.state == 'Z')
+		if (auto ms = listed_dead_ms(*proc, info->stat.ppid, info->pid,
+					     info->stat.starttime))
+			info->dead_ms = static_cast<double>(*ms);
+	bool estimated = false, bound = false;
+	auto age = zombie_age(*info, env, &estimated, &bound);
 
 	if (o.json) {
 		Json j;
@@ -736,8 +482,9 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 		out << ": " << exit_text(info->stat);
 		if (age) {
 			char buf[64];
-			std::snprintf(buf, sizeof(buf), ", dead %s%.1f s",
-				      estimated ? "at most " : "", *age);
+			std::snprintf(buf, sizeof(buf), ", dead %s%.1f s%s",
+				      bound ? "at most " : "", *age,
+				      estimated ? " (estimated)" : "");
 			out << buf;
 		}
 	}

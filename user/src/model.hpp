@@ -28,6 +28,9 @@ struct ProcessInfo {
 	std::string wchan;
 	std::optional<std::string> stack;
 	std::optional<double> exec_start_ms; // se.exec_start of .../sched
+	// DEAD_MS of its parent's reap_zombie listing (the batch form): its
+	// age on one kernel clock, where the module gives it
+	std::optional<double> dead_ms;
 	std::vector<TaskInfo> tasks; // every task/<tid>, leader included
 };
 

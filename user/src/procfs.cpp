@@ -96,6 +96,21 @@ Result<Stat> parse_stat(std::string_view text)
 	return st;
 }
 
+std::optional<StatHead> parse_stat_head(std::string_view text)
+{
+	auto close = text.rfind(')');
+	if (close == std::string_view::npos ||
+	    text.find('(') == std::string_view::npos)
+		return std::nullopt;
+	auto f = split_ws(text.substr(close + 1));
+	if (f.size() < 3 || f[0].size() != 1) // a third: ppid is whole
+		return std::nullopt;
+	auto ppid = to_number<int>(f[1]);
+	if (!ppid)
+		return std::nullopt;
+	return StatHead{f[0][0], *ppid};
+}
+
 StatusMap parse_status(std::string_view text)
 {
 	StatusMap m;

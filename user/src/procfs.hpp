@@ -31,6 +31,15 @@ struct Stat {
 
 Result<Stat> parse_stat(std::string_view text);
 
+// Fields 3 and 4 (state, ppid) of stat, from its first bytes alone (a
+// read of 256 bytes holds them: comm is at most 64): what `reap --all`
+// reads of every process to find the zombies and their parents.
+struct StatHead {
+	char state = '?';
+	int ppid = 0;
+};
+std::optional<StatHead> parse_stat_head(std::string_view text);
+
 // /proc/<pid>/status as "Key" -> "value" (value without the tab).
 using StatusMap = std::map<std::string, std::string, std::less<>>;
 StatusMap parse_status(std::string_view text);

@@ -8,13 +8,21 @@ namespace rz
 {
 
 std::optional<double> zombie_age(const ProcessInfo &p, const ReapEnv &env,
-				 bool *estimated)
+				 bool *estimated, bool *bound)
 {
 	*estimated = false;
-	if (p.exec_start_ms && env.now_ms > 0)
+	if (bound)
+		*bound = false;
+	if (p.dead_ms)
+		return std::max(0.0, *p.dead_ms / 1000.0);
+	if (p.exec_start_ms && env.now_ms > 0) {
+		*estimated = true;
 		return std::max(0.0, (env.now_ms - *p.exec_start_ms) / 1000.0);
+	}
 	if (env.uptime_s > 0 && env.clk_tck > 0) {
 		*estimated = true;
+		if (bound)
+			*bound = true;
 		double started = static_cast<double>(p.stat.starttime) /
 				 static_cast<double>(env.clk_tck);
 		return std::max(0.0, env.uptime_s - started);
@@ -70,14 +78,17 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env)
 		v.reason = who + ": reaping needs CAP_SYS_ADMIN: run as root";
 		return v;
 	}
-	v.age_s = zombie_age(p, env, &v.age_estimated);
+	bool bound = false;
+	v.age_s = zombie_age(p, env, &v.age_estimated, &bound);
 	if (!env.force && v.age_s && *v.age_s < env.grace_s) {
-		char buf[160];
+		char buf[192];
 		std::snprintf(
 		    buf, sizeof(buf),
-		    " died %s%.1f s ago, less than the grace period of %g s: "
-		    "its parent may still reap it (use --force)",
-		    v.age_estimated ? "at most " : "", *v.age_s, env.grace_s);
+		    " died %s%.1f s ago%s, less than the grace period "
+		    "of %g s: its parent may still reap it (use "
+		    "--force)",
+		    bound ? "at most " : "", *v.age_s,
+		    v.age_estimated ? " (estimated)" : "", env.grace_s);
 		v.reason = who + buf;
 		return v;
 	}
@@ -86,7 +97,7 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env)
 }
 
 Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
-		      const std::function<std::optional<double>()> &exec_start)
+		      const AgeLoader &load_age)
 {
 	// The age is read last, by the grace check alone: every check before
 	// it passes with or without --force alike.
@@ -94,9 +105,17 @@ Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
 		ReapEnv forced = env;
 		forced.force = true;
 		if (validate(p, forced).ok)
-			p.exec_start_ms = exec_start();
+			load_age(p);
 	}
 	return validate(p, env);
+}
+
+Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
+		      const std::function<std::optional<double>()> &exec_start)
+{
+	return validate_lazy(p, env, AgeLoader([&](ProcessInfo &q) {
+				     q.exec_start_ms = exec_start();
+			     }));
 }
 
 std::string
@@ -104,10 +123,19 @@ refusal_reason(ProcessInfo &full, const ReapEnv &env, bool after_write,
 	       const std::string &fallback,
 	       const std::function<std::optional<double>()> &exec_start)
 {
+	return refusal_reason(
+	    full, env, after_write, fallback,
+	    AgeLoader([&](ProcessInfo &q) { q.exec_start_ms = exec_start(); }));
+}
+
+std::string refusal_reason(ProcessInfo &full, const ReapEnv &env,
+			   bool after_write, const std::string &fallback,
+			   const AgeLoader &load_age)
+{
 	ReapEnv e = env;
 	if (after_write)
 		e.force = true;
-	auto v = validate_lazy(full, e, exec_start);
+	auto v = validate_lazy(full, e, load_age);
 	return v.ok ? fallback : v.reason;
 }
 

@@ -29,10 +29,13 @@ struct Verdict {
 	bool age_estimated = false;
 };
 
-// How long the zombie has been dead, in seconds: from se.exec_start, or
-// bounded by the start time (estimated).
+// How long the zombie has been dead, in seconds: DEAD_MS of its parent's
+// listing where the module gave it; else estimated (*@estimated): from
+// se.exec_start (the scheduler's task clock, which leaves out interrupt
+// and steal time where they are accounted), or bounded by the start time
+// (*@bound: "at most").
 std::optional<double> zombie_age(const ProcessInfo &p, const ReapEnv &env,
-				 bool *estimated);
+				 bool *estimated, bool *bound = nullptr);
 
 Verdict validate(const ProcessInfo &p, const ReapEnv &env);
 
@@ -42,6 +45,12 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env);
 // is the one validate() gives @p with p.exec_start_ms loaded up front.
 Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
 		      const std::function<std::optional<double>()> &exec_start);
+
+// The same with the age loaded by @load_age into @p (p.dead_ms, else
+// p.exec_start_ms), once, only when the grace period decides.
+using AgeLoader = std::function<void(ProcessInfo &)>;
+Verdict validate_lazy(ProcessInfo &p, const ReapEnv &env,
+		      const AgeLoader &load_age);
 
 // Why a refused target was refused, for the report: validate()'s reason on
 // @full, a read of its stat and status made after the refusal (a verdict on
@@ -54,6 +63,9 @@ std::string
 refusal_reason(ProcessInfo &full, const ReapEnv &env, bool after_write,
 	       const std::string &fallback,
 	       const std::function<std::optional<double>()> &exec_start);
+std::string refusal_reason(ProcessInfo &full, const ReapEnv &env,
+			   bool after_write, const std::string &fallback,
+			   const AgeLoader &load_age);
 
 // Is @st one that `reap --children-of @ppid` (0: `--all`) is about: a
 // zombie, of that parent? The others are skipped without a word.

@@ -2,6 +2,7 @@
 // Fixture proc trees written to a temporary directory.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "listing.hpp"
 #include "model.hpp"
 
 namespace rz::test
@@ -93,9 +95,39 @@ public:
 		write(d + "wchan", "0");
 		write(d + "task/" + std::to_string(pid) + "/stat", stat);
 		if (with_file) {
-			write(d + "reap_zombie", "");
+			// a parent's listing, kept when its children come
+			// first
+			if (!std::filesystem::exists(root_ + "/" + d +
+						     "reap_zombie"))
+				write(d + "reap_zombie", "");
 			module(true);
 		}
+		// a zombie is listed by its parent, as the module does: dead
+		// @dead_ms (60 s unless set), its live threads and tracer
+		auto st = parse_stat(stat);
+		auto ss = parse_status_fields(status);
+		if (with_file && st && ss && st->state == 'Z' && st->ppid > 0) {
+			ListingEntry e;
+			e.pid = pid;
+			e.start = st->starttime;
+			e.status = st->exit_code.value_or(0);
+			e.signal = st->exit_signal;
+			e.dead_ms = dead_ms;
+			e.threads = std::max(0L, ss->threads - 1);
+			e.traced = ss->tracer_pid != 0;
+			e.comm = st->comm;
+			list(st->ppid, e);
+		}
+	}
+
+	// DEAD_MS of the zombies process() adds next
+	long long dead_ms = 60000;
+
+	// @e added to the listing of @ppid (its reap_zombie).
+	void list(int ppid, const ListingEntry &e) const
+	{
+		auto rel = "proc/" + std::to_string(ppid) + "/reap_zombie";
+		write(rel, read(rel) + listing_line(e));
 	}
 
 	// The module loaded and enabled, as the tool sees it: whether

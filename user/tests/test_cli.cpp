@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -364,6 +365,28 @@ TEST_SUITE("cli")
 			CHECK(std::filesystem::file_size(f) == 0);
 		}
 	}
+	TEST_CASE("reap of many named pids holds few descriptors")
+	{
+		ProcTree t;
+		seed(t);
+		std::vector<std::string> args = {"reap", "--dry-run", "-j",
+						 "1"};
+		for (int pid = 100; pid < 300; pid++) {
+			t.process(pid, stat_text(pid, "w", 'Z', 7),
+				  status_text(pid, 7));
+			args.push_back(std::to_string(pid));
+		}
+		struct rlimit old {
+		};
+		REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+		struct rlimit low = old;
+		low.rlim_cur = 40; // room for one job, not for 200 held
+		REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+		auto r = zombiectl(t, args);
+		setrlimit(RLIMIT_NOFILE, &old);
+		CHECK(r.rc == 0);
+		CHECK(r.err == "");
+	}
 	TEST_CASE("reap --jobs takes 1 to 1024")
 	{
 		ProcTree t;
@@ -476,6 +499,27 @@ TEST_SUITE("cli")
 		r = zombiectl(t, {"why", "4343"});
 		CHECK(r.rc == 1);
 	}
+	TEST_CASE("why: the age from DEAD_MS, else estimated and said so")
+	{
+		ProcTree t;
+		seed(t); // listed by 7, dead 60 s
+		auto r = zombiectl(t, {"why", "42"});
+		CHECK(r.out.find("pid 42 (worker) is a zombie: exit 42, dead "
+				 "60.0 s\n") == 0);
+		r = zombiectl(t, {"why", "-J", "42"});
+		CHECK(r.out.find("\"dead_seconds\":60.000,\"age_estimated\":"
+				 "false") != std::string::npos);
+		// no module: the start time bounds it (uptime 1000 s, started
+		// at tick 100)
+		ProcTree n;
+		seed(n, false);
+		r = zombiectl(n, {"why", "42"});
+		CHECK(r.out.find("pid 42 (worker) is a zombie: exit 42, dead "
+				 "at most 999.0 s (estimated)\n") == 0);
+		r = zombiectl(n, {"why", "-J", "42"});
+		CHECK(r.out.find("\"age_estimated\":true") !=
+		      std::string::npos);
+	}
 	TEST_CASE("reap reads the target's stat and status, not what why reads")
 	{
 		ProcTree t;
@@ -498,20 +542,27 @@ TEST_SUITE("cli")
 		CHECK(o[z + "/task/42"].empty());
 		CHECK(o[p].empty()); // the parent's comm only for a reap
 
-		// the grace period reads sched, and only then
+		// the grace period of a named zombie: DEAD_MS of its
+		// parent's listing, not sched
+		r = zombiectl(t, {"reap", "--dry-run", "-J", "42"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("\"outcome\":\"dry-run\"") !=
+		      std::string::npos);
+		o = opens.take();
+		CHECK(o[z] == Names{".", "stat", "status"});
+		CHECK(o[p] == Names{".", "reap_zombie"});
+
+		// the batch form reads the parent's listing, nothing of the
+		// zombie: not its directory, not its sched
 		r = zombiectl(
 		    t, {"reap", "--dry-run", "-J", "--children-of", "7"});
 		CHECK(r.rc == 0);
 		CHECK(r.out.find("\"outcome\":\"dry-run\"") !=
 		      std::string::npos);
 		o = opens.take();
-		CHECK(o[z] == Names{".", "stat", "status", "sched"});
+		CHECK(o[z].empty());
 		CHECK(o[z + "/task"].empty());
-		CHECK(o[z + "/task/42"].empty());
-		// its task/*/children looked for, none here: every pid is a
-		// candidate, its stat read once through its directory, and
-		// skipped unless a zombie of 7
-		CHECK(o[p] == Names{".", "task", "stat"});
+		CHECK(o[p] == Names{".", "stat", "reap_zombie"});
 
 		r = zombiectl(t, {"reap", "--dry-run", "43"}); // refused
 		CHECK(r.rc == 1);
@@ -632,7 +683,118 @@ TEST_SUITE("cli")
 		      "its tracer must wait for it or detach\n");
 		CHECK(t.read("proc/51/reap_zombie") == "");
 	}
-	TEST_CASE("reap --children-of takes the children files, skips silently")
+	TEST_CASE("reap --children-of reads its parent's listing, nothing else")
+	{
+		ProcTree t;
+		seed(t); // 7 (sh) with zombie 42 and live 43
+		t.process(44, stat_text(44, "moved", 'Z', 8, 1, 1 << 8),
+			  status_text(44, 8)); // another parent's
+		t.process(46, stat_text(46, "traced", 'Z', 7, 1, 2 << 8),
+			  status_text(46, 7, 99));
+		t.process(47, stat_text(47, "unlisted", 'Z', 7, 1, 3 << 8),
+			  status_text(47, 7));
+		t.children(7, 7, {46, 43, 42});
+		const auto p = t.proc() + "/7";
+		Opens opens({p, t.proc() + "/42", t.proc() + "/43",
+			     t.proc() + "/46", t.proc() + "/47"});
+		auto r =
+		    zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 64);
+		// the listing, not the children files, names them
+		CHECK(r.out ==
+		      "pid 42 (worker) would be reaped: exit 42 (dry "
+		      "run)\npid 47 (unlisted) would be reaped: exit 3 "
+		      "(dry run)\n");
+		// the tracer named from its status, read for the refusal only
+		CHECK(r.err ==
+		      "zombiectl: pid 46 (traced) is traced by pid 99: "
+		      "its tracer must wait for it or detach\n");
+		auto o = opens.take();
+		CHECK(o[p] ==
+		      std::set<std::string>{".", "stat", "reap_zombie"});
+		CHECK(o[t.proc() + "/42"].empty());
+		CHECK(o[t.proc() + "/43"].empty());
+		CHECK(o[t.proc() + "/46"] == std::set<std::string>{"status"});
+		CHECK(o[t.proc() + "/47"].empty());
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "-J", "--children-of", "7"});
+		CHECK(valid_json(r.out));
+		CHECK(result_pids(r.out) == std::vector<int>{42, 46, 47});
+		CHECK(r.out.find("\"pid\":46,\"comm\":\"traced\",\"outcome\":"
+				 "\"refused\"") != std::string::npos);
+		CHECK(r.out.find("\"exit_code\":768,\"exit\":\"exit 3\"") !=
+		      std::string::npos);
+
+		// no such parent, or none listed: no zombies
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "99"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: no zombies among the children of pid 99\n");
+		t.write("proc/43/reap_zombie", "");
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "-J", "--children-of", "43"});
+		CHECK(r.rc == 1);
+		CHECK(r.out == "{\"results\":[]}\n");
+		CHECK(r.err ==
+		      "zombiectl: no zombies among the children of pid 43\n");
+		// a malformed listing is no batch form: the self form decides
+		t.write("proc/43/reap_zombie", "garbage\n");
+		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "43"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: no zombies among the children of pid 43\n");
+	}
+	TEST_CASE("reap --children-of: the grace period on DEAD_MS")
+	{
+		ProcTree t;
+		seed(t);
+		t.dead_ms = 3000;
+		t.process(48, stat_text(48, "young", 'Z', 7, 1, 0),
+			  status_text(48, 7));
+		t.dead_ms = 4000;
+		t.process(49, stat_text(49, "lead", 'Z', 7, 3, 0),
+			  status_text(49, 7, 0, 3));
+		// sched says long dead: not what decides
+		t.write("proc/48/sched", "se.exec_start : 1.0\n");
+		auto r =
+		    zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
+		CHECK(r.rc == 64);
+		CHECK(r.out == "pid 42 (worker) would be reaped: exit 42 (dry "
+			       "run)\n");
+		CHECK(r.err ==
+		      "zombiectl: pid 48 (young) died 3.0 s ago, less than "
+		      "the grace period of 10 s: its parent may still reap it "
+		      "(use --force)\nzombiectl: pid 49 (lead) is a zombie "
+		      "leader with 2 live thread(s): they must exit first (see "
+		      "zombiectl why 49)\n");
+		r = zombiectl(t, {"reap", "--dry-run", "--grace", "2",
+				  "--children-of", "7"});
+		CHECK(r.out.find("pid 48 (young) would be reaped") !=
+		      std::string::npos);
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "--force", "--children-of", "7"});
+		CHECK(r.rc == 64); // live threads, whatever --force
+		CHECK(r.out.find("pid 48 (young) would be reaped") !=
+		      std::string::npos);
+		// a named zombie too: DEAD_MS of its parent's listing
+		r = zombiectl(t, {"reap", "--dry-run", "48"});
+		CHECK(r.rc == 1);
+		CHECK(r.err ==
+		      "zombiectl: pid 48 (young) died 3.0 s ago, less than "
+		      "the grace period of 10 s: its parent may still reap it "
+		      "(use --force)\n");
+		// several named: one batch of their parent
+		r = zombiectl(
+		    t, {"reap", "--dry-run", "-J", "42", "48", "42", "43"});
+		CHECK(r.rc == 64);
+		CHECK(valid_json(r.out));
+		CHECK(result_pids(r.out) == std::vector<int>{42, 48, 42, 43});
+		CHECK(r.err.find("pid 48 (young) died 3.0 s ago") !=
+		      std::string::npos);
+		CHECK(r.err.find("pid 43 (busy) is not a zombie") !=
+		      std::string::npos);
+	}
+	TEST_CASE("reap --children-of without the batch form: the self form")
 	{
 		ProcTree t;
 		seed(t); // 7 (sh) with zombie 42 and live 43
@@ -642,9 +804,12 @@ TEST_SUITE("cli")
 			  status_text(46, 7, 99));
 		t.process(47, stat_text(47, "unlisted", 'Z', 7, 1, 3 << 8),
 			  status_text(47, 7));
+		// an older module: the parent's file cannot be read
+		const auto p = t.proc() + "/7";
+		std::filesystem::remove(p + "/reap_zombie");
+		std::filesystem::create_directory(p + "/reap_zombie");
 		t.children(7, 7, {46, 43, 42});
 		t.children(7, 8, {45, 44}); // another thread's; 45 gone
-		const auto p = t.proc() + "/7";
 		Opens opens({p, t.proc() + "/43", t.proc() + "/47"});
 		auto r =
 		    zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
@@ -655,7 +820,6 @@ TEST_SUITE("cli")
 		      "zombiectl: pid 46 (traced) is traced by pid 99: "
 		      "its tracer must wait for it or detach\n");
 		auto o = opens.take();
-		CHECK(o[p].count("stat") == 0); // not a child of itself
 		CHECK(o[p].count("task") == 1);
 		CHECK(o[t.proc() + "/43"] ==
 		      std::set<std::string>{".", "stat"});
@@ -689,13 +853,14 @@ TEST_SUITE("cli")
 		    t, {"reap", "--dry-run", "-J", "--children-of", "7"});
 		CHECK(r.rc == 1);
 		CHECK(r.out == "{\"results\":[]}\n");
-		// only live children
-		t.children(7, 7, {43});
-		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
-		CHECK(r.rc == 1);
-		CHECK(r.err ==
-		      "zombiectl: no zombies among the children of pid "
-		      "7\n");
+		// several named pids of that parent: one by one
+		t.children(7, 7, {46, 43, 42});
+		r = zombiectl(t, {"reap", "--dry-run", "42", "47"});
+		CHECK(r.rc == 0);
+		CHECK(r.out ==
+		      "pid 42 (worker) would be reaped: exit 42 (dry "
+		      "run)\npid 47 (unlisted) would be reaped: exit 3 "
+		      "(dry run)\n");
 	}
 	TEST_CASE("reap --all skips what is not a zombie, in pid order")
 	{

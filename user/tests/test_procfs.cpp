@@ -153,6 +153,21 @@ TEST_SUITE("misc")
 		CHECK(parse_cgroup_v2("12:pids:/a\n0::/\n") == "/");
 		CHECK_FALSE(parse_cgroup_v2("12:pids:/a\n"));
 	}
+	TEST_CASE("the head of stat: state and ppid from its first bytes")
+	{
+		auto h = parse_stat_head("42 (a) b) c) Z 7 7 1 0 -1 4194560 0");
+		REQUIRE(h);
+		CHECK(h->state == 'Z');
+		CHECK(h->ppid == 7);
+		h = parse_stat_head("1 (init) S 0 1");
+		REQUIRE(h);
+		CHECK(h->ppid == 0);
+		CHECK_FALSE(parse_stat_head("42 (a) Z 7")); // ppid may be cut
+		CHECK_FALSE(parse_stat_head("42 (a) Z"));
+		CHECK_FALSE(parse_stat_head("42 a Z 7 7"));
+		CHECK_FALSE(parse_stat_head("42 (a) ZZ 7 7"));
+		CHECK_FALSE(parse_stat_head("42 (a) Z x 7"));
+	}
 	TEST_CASE("sched exec_start")
 	{
 		CHECK(parse_sched_exec_start(

@@ -41,7 +41,50 @@ TEST_SUITE("validate")
 		CHECK(v.ok);
 		REQUIRE(v.age_s);
 		CHECK(*v.age_s == doctest::Approx(50));
+		// the scheduler's task clock: an estimate
+		CHECK(v.age_estimated);
+		// DEAD_MS of the parent's listing: one kernel clock, preferred
+		p.dead_ms = 20000;
+		v = validate(p, env());
+		CHECK(v.ok);
+		REQUIRE(v.age_s);
+		CHECK(*v.age_s == doctest::Approx(20));
 		CHECK_FALSE(v.age_estimated);
+	}
+	TEST_CASE("the grace period on DEAD_MS, and the word estimated")
+	{
+		auto p = make('Z');
+		p.exec_start_ms = 97000; // dead 3 s by sched
+		auto v = validate(p, env());
+		CHECK_FALSE(v.ok);
+		CHECK(v.reason == "pid 42 (sleep) died 3.0 s ago (estimated), "
+				  "less than the grace period of 10 s: its "
+				  "parent may still reap it (use --force)");
+		p.dead_ms = 12000; // but 12 s by the module
+		CHECK(validate(p, env()).ok);
+		p.dead_ms = 2500;
+		v = validate(p, env());
+		CHECK_FALSE(v.ok);
+		CHECK(v.reason == "pid 42 (sleep) died 2.5 s ago, less than "
+				  "the grace period of 10 s: its parent may "
+				  "still reap it (use --force)");
+		// validate_lazy with an age loader: called for the grace only
+		ProcessInfo q = make('Z');
+		int calls = 0;
+		auto load = AgeLoader([&](ProcessInfo &x) {
+			calls++;
+			x.dead_ms = 30000;
+		});
+		CHECK(validate_lazy(q, env(), load).ok);
+		CHECK(calls == 1);
+		auto e = env();
+		e.force = true;
+		ProcessInfo r = make('Z');
+		CHECK(validate_lazy(r, e, load).ok);
+		CHECK(calls == 1);
+		ProcessInfo s = make('S');
+		CHECK_FALSE(validate_lazy(s, env(), load).ok);
+		CHECK(calls == 1);
 	}
 	TEST_CASE("refusals name the pid, the reason and the next step")
 	{
@@ -107,7 +150,8 @@ TEST_SUITE("validate")
 		auto v = validate(p, e);
 		CHECK_FALSE(v.ok);
 		CHECK(v.age_estimated);
-		CHECK(v.reason.find("at most 4.0 s") != std::string::npos);
+		CHECK(v.reason.find("at most 4.0 s ago (estimated)") !=
+		      std::string::npos);
 		e.uptime_s = 100;
 		CHECK(validate(p, e).ok);
 	}
