@@ -11,7 +11,12 @@
  *   subreaper   R1, the kernel's own path: the parent is killed and a
  *               waiting subreaper (this program) reaps the orphans, timed
  *               until every one of them is really gone (kill(pid, 0))
+ *   batch       the batch form without the tool: open P's reap_zombie
+ *               once, read its whole listing, write PID:START entries in
+ *               chunks of at most 64 KiB, until every zombie is really gone
  *   zombiectl   R2, the whole "zombiectl reap --children-of P --force"
+ *   zombiectl-all  the whole "zombiectl reap --all --force": it must find
+ *               the zombies among every process first
  *   write1      R3, open + write "1" to each reap_zombie file, one thread
  *   write16     R3, the same from 16 threads
  *   prewrite64  the module's own part: every file opened beforehand
@@ -45,14 +50,16 @@
 #define SINGLE_MAX 10001
 #define CARRIERS "/sys/module/reap_zombie/parameters/carriers"
 
+#define WRITE_MAX 65536	/* the batch form's bound on one write() */
+
 enum method {
-	WAITPID, SUBREAPER, ZOMBIECTL, WRITE1, WRITE16, PREWRITE64, OPEN,
-	METHODS
+	WAITPID, SUBREAPER, BATCH, ZOMBIECTL, ZOMBIECTL_ALL, WRITE1, WRITE16,
+	PREWRITE64, OPEN, METHODS
 };
 
 static const char *const method_name[METHODS] = {
-	"waitpid", "subreaper", "zombiectl", "write1", "write16", "prewrite64",
-	"open",
+	"waitpid", "subreaper", "batch", "zombiectl", "zombiectl-all", "write1",
+	"write16", "prewrite64", "open",
 };
 
 struct prewriter {
@@ -113,6 +120,42 @@ static double prewrite(const struct agent *a, int *reaped, int *other)
 	return t0;
 }
 
+/*
+ * The whole of @fd from where it stands to its end, in a buffer of @hint
+ * bytes that grows if need be (NUL-terminated; freed by the caller); NULL
+ * on a read error.
+ */
+static char *read_all(int fd, size_t hint, size_t *len)
+{
+	size_t size = hint > 4096 ? hint : 4096, n = 0;
+	char *buf = malloc(size);
+	ssize_t r;
+
+	while (buf) {
+		if (n + 4096 >= size) {
+			char *b = realloc(buf, size * 2);
+
+			if (!b)
+				break;
+			buf = b;
+			size *= 2;
+		}
+		r = read(fd, buf + n, size - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				break;
+			buf[n] = 0;
+			*len = n;
+			return buf;
+		}
+		n += r;
+	}
+	free(buf);
+	return NULL;
+}
+
 /* Open and close every reap_zombie file of @a's zombies; how many opened. */
 static int open_all(const struct agent *a)
 {
@@ -138,6 +181,152 @@ static int all_gone(const struct agent *a)
 		if (!kill(a->kids[i], 0) || errno != ESRCH)
 			return 0;
 	return 1;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How the batch form went (batch_reap()). */
+struct batch_res {
+	int listed;	/* lines in the listing */
+	int bad;	/* of them, lines that do not start with PID START */
+	int strangers;	/* listed pids that are not the agent's zombies */
+	int dups;	/* pids listed twice */
+	int reaped;	/* entries in writes that returned their full length */
+	int other;	/* entries in writes that did not */
+	int err;	/* the first errno of the open, a read or a write */
+	int writes;	/* write() calls */
+	int left;	/* lines listed by a second read, after; -1 unreadable */
+	int timeout;	/* the zombies were not all gone 60 s after */
+};
+
+/* One write() of the entries in @buf; counts them reaped or not in @res. */
+static void batch_write(int fd, const char *buf, size_t len, int entries,
+			struct batch_res *res)
+{
+	ssize_t w;
+
+	do
+		w = write(fd, buf, len);
+	while (w < 0 && errno == EINTR);
+	res->writes++;
+	if (w == (ssize_t)len) {
+		res->reaped += entries;
+		return;
+	}
+	res->other += entries;
+	if (!res->err)
+		res->err = w < 0 ? errno : EIO;
+}
+
+/*
+ * The batch form without the tool, timed from the open until every one of
+ * @a's zombies is really gone (as for R1): open /proc/P/reap_zombie once,
+ * read its whole listing, write its PID:START entries, one a line, at most
+ * WRITE_MAX bytes per write(), every write ending on a whole entry.
+ * Returns the seconds.
+ */
+static double batch_reap(const struct agent *a, struct batch_res *res)
+{
+	static char chunk[WRITE_MAX];
+	char path[64], *list = NULL, *line, *end;
+	pid_t *seen = malloc((a->n + 1) * sizeof(pid_t));
+	pid_t *sorted = malloc(a->n * sizeof(pid_t));
+	size_t len = 0, used = 0;
+	int fd, in_chunk = 0, i, nseen = 0;
+	double t0, secs;
+
+	memset(res, 0, sizeof(*res));
+	if (!seen || !sorted)
+		die("batch: memory");
+	snprintf(path, sizeof(path), "/proc/%d/" MODNAME, a->pid);
+
+	t0 = now();
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || !(list = read_all(fd, 64 * (a->n + 16), &len))) {
+		res->err = errno;
+		secs = now() - t0;
+		goto out;
+	}
+	for (line = list; line < list + len; line = end + 1) {
+		const char *q = line, *pid, *start;
+		char *e = chunk + used;
+
+		end = memchr(line, '\n', list + len - line);
+		if (!end)	/* every line ends with a newline */
+			end = list + len;
+		res->listed++;
+		/*
+		 * "PID START ..." copied as "PID:START\n" by hand: sscanf()
+		 * takes the strlen() of what is left of the listing at each
+		 * call, quadratic in the number of lines.
+		 */
+		for (pid = q; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		if (q == pid || q - pid > 10 || q == end || *q != ' ') {
+			res->bad++;
+			continue;
+		}
+		for (start = ++q; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		if (q == start || q - start > 20 || (q < end && *q != ' ')) {
+			res->bad++;
+			continue;
+		}
+		if (used + (q - pid) + 1 > sizeof(chunk)) {
+			batch_write(fd, chunk, used, in_chunk, res);
+			used = in_chunk = 0;
+			e = chunk;
+		}
+		memcpy(e, pid, q - pid);
+		e[start - 1 - pid] = ':';
+		e[q - pid] = '\n';
+		used += q - pid + 1;
+		in_chunk++;
+		if (nseen < a->n + 1)
+			seen[nseen++] = atoi(pid);
+	}
+	if (used)
+		batch_write(fd, chunk, used, in_chunk, res);
+	if (res->reaped) {
+		double dl = now() + 60;
+
+		while (!all_gone(a) && !(res->timeout = now() > dl))
+			;
+	}
+	secs = now() - t0;
+
+	/* untimed: was every zombie listed, and nothing else? */
+	memcpy(sorted, a->kids, a->n * sizeof(pid_t));
+	qsort(sorted, a->n, sizeof(pid_t), cmp_pid);
+	qsort(seen, nseen, sizeof(pid_t), cmp_pid);
+	for (i = 0; i < nseen; i++) {
+		if (!bsearch(&seen[i], sorted, a->n, sizeof(pid_t), cmp_pid))
+			res->strangers++;
+		if (i && seen[i] == seen[i - 1])
+			res->dups++;
+	}
+	/* and what does the file list now? */
+	free(list);
+	list = NULL;
+	close(fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	res->left = -1;
+	if (fd >= 0 && (list = read_all(fd, 4096, &len)))
+		for (res->left = 0, line = list;
+		     (line = memchr(line, '\n', list + len - line)); line++)
+			res->left++;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(list);
+	free(sorted);
+	free(seen);
+	return secs;
 }
 
 /*
@@ -189,8 +378,9 @@ static void batch(long n, enum method m, int run)
 	struct probe p;
 	struct probe_res pr;
 	struct reply r;
+	struct batch_res br;
 	double secs = 0, t_make;
-	int reaped = 0, other = 0, rc, left = 0;
+	int reaped = 0, other = 0, rc = -1, left = 0;
 	long hold = -1, carriers;
 	char ppid[16];
 
@@ -209,14 +399,21 @@ static void batch(long n, enum method m, int run)
 	case SUBREAPER:
 		secs = kernel_path(&a, &reaped);
 		break;
-	case ZOMBIECTL: {
+	case BATCH:
+		secs = batch_reap(&a, &br);
+		reaped = br.reaped;
+		other = br.other;
+		break;
+	case ZOMBIECTL:
+	case ZOMBIECTL_ALL: {
 		char *argv[] = { ZCTL, "reap", "--children-of", ppid, "--force",
 				 NULL };
+		char *aargv[] = { ZCTL, "reap", "--all", "--force", NULL };
 		double t0;
 
 		snprintf(ppid, sizeof(ppid), "%d", a.pid);
 		t0 = now();
-		rc = run_quiet(argv);
+		rc = run_quiet(m == ZOMBIECTL ? argv : aargv);
 		secs = now() - t0;
 		reaped = rc == 0 && all_gone(&a) ? n : 0;
 		break;
@@ -245,11 +442,26 @@ static void batch(long n, enum method m, int run)
 	if (m != WAITPID && m != SUBREAPER && m != OPEN)
 		hold = read_long(HOLD);
 	carriers = read_long(CARRIERS) - carriers;
-	if (m == OPEN)
+	if (m == OPEN) {
 		ok(reaped == n,
 		   "open, run %d: %ld reap_zombie files opened and closed in %.3f s, %d zombies still there after",
 		   run, n, secs, left);
-	else
+	} else if (m == BATCH) {
+		r = agent_ask(&a, 'a');	/* the parent has no child left */
+		ok(br.listed == n && !br.bad && !br.strangers && !br.dups &&
+		   br.reaped == n && !br.other && !br.timeout && br.left == 0 &&
+		   all_gone(&a) && r.ret < 0 && r.err == ECHILD &&
+		   read_long(CG "/pids.current") == 1,
+		   "batch, run %d: %ld zombies gone in %.3f s (listed %d, %d unparsed, %d not ours, %d twice; %d writes: %d reaped, %d not (%s); %d listed after)",
+		   run, n, secs, br.listed, br.bad, br.strangers, br.dups,
+		   br.writes, br.reaped, br.other, br.err ? ename(br.err) : "-",
+		   br.left);
+	} else if (m == ZOMBIECTL || m == ZOMBIECTL_ALL) {
+		ok(reaped == n && all_gone(&a) &&
+		   read_long(CG "/pids.current") == 1,
+		   "%s, run %d: %ld zombies gone in %.3f s (exit code %d; made in %.1f s)",
+		   method_name[m], run, n, secs, rc, t_make);
+	} else
 		ok(reaped == n && !other && all_gone(&a) &&
 		   read_long(CG "/pids.current") == (m == SUBREAPER ? 0 : 1),
 		   "%s, run %d: %ld zombies gone in %.3f s (%d reaped, %d errors; made in %.1f s)",
