@@ -3,7 +3,7 @@
 # and report how fast zombies go, as ratios to the parent's own waitpid()
 # measured in the same boot: table, targets, CSV and a PNG under
 # build/bench/. Ends with "N passed, N failed" (did every batch reap what it
-# should); the targets are reported, not counted.
+# should); the targets are reported as PASS/MISS lines, not counted.
 #   RZ_BENCH_KERNEL  kernel series (default: the first of make check, 6.1)
 #   RZ_BENCH_N       zombies per batch, comma-separated (1000,10000,30000)
 #   RZ_BENCH_RUNS    runs of each batch, the median is reported (3)
