@@ -461,11 +461,12 @@ static void batch(long n, enum method m, int run)
 		   read_long(CG "/pids.current") == 1,
 		   "%s, run %d: %ld zombies gone in %.3f s (exit code %d; made in %.1f s)",
 		   method_name[m], run, n, secs, rc, t_make);
-	} else
+	} else {
 		ok(reaped == n && !other && all_gone(&a) &&
 		   read_long(CG "/pids.current") == (m == SUBREAPER ? 0 : 1),
 		   "%s, run %d: %ld zombies gone in %.3f s (%d reaped, %d errors; made in %.1f s)",
 		   method_name[m], run, n, secs, reaped, other, t_make);
+	}
 	/* the module's mean batch: zombies per carrier */
 	printf("# BENCH batch n=%ld method=%s run=%d secs=%.6f fork_max_ms=%.3f fork_p99_ms=%.3f hold_ms=%.4f per_carrier=%.1f\n",
 	       n, method_name[m], run, secs, pr.max_ms, pr.p99_ms,
