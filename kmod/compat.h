@@ -12,7 +12,9 @@
 #include <linux/namei.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/time_namespace.h>
 
 #ifndef CONFIG_X86_64
 #error "reap_zombie supports x86_64 only"
@@ -94,6 +96,48 @@ static inline struct dentry *rz_lookup_cached(struct dentry *dir,
 #else
 	return d_hash_and_lookup(dir, &q);
 #endif
+}
+
+/*
+ * START of the batch form: field 22 of /proc/PID/stat as current reads it,
+ * do_task_stat()'s nsec_to_clock_t(timens_add_boottime_ns(start_boottime)).
+ * nsec_to_clock_t() is not exported; USER_HZ divides NSEC_PER_SEC on every
+ * architecture Linux has, where it is exact. @off: rz_boot_offset() of the
+ * process that reads or wrote the number (its time namespace).
+ */
+static inline s64 rz_boot_offset(void)
+{
+	return (s64)timens_add_boottime_ns(0);
+}
+
+static inline u64 rz_start_ticks(const struct task_struct *p, s64 off)
+{
+	BUILD_BUG_ON(NSEC_PER_SEC % USER_HZ);
+	return div_u64(p->start_boottime + off, NSEC_PER_SEC / USER_HZ);
+}
+
+/*
+ * DEAD_MS: how long ago the zombie @p last ran, in ns. Both ends are read
+ * from one clock, that of the runqueue of the CPU it last ran on:
+ * rq_clock(), which update_rq_clock() takes from sched_clock_cpu(). Its
+ * last slice began at sched_info.last_arrival (rq_clock()) and lasted
+ * sum_exec_runtime - prev_sum_exec_runtime; now is sched_clock_cpu() of
+ * that CPU. se.exec_start would be rq_clock_task(), which leaves out the
+ * time spent in interrupts, and steal time, on kernels that account them
+ * (IRQ_TIME_ACCOUNTING, PARAVIRT_TIME_ACCOUNTING): it falls behind by all
+ * of that since boot, and no exported function reads it for "now".
+ * CONFIG_SCHED_INFO (SCHEDSTATS or TASK_DELAY_ACCT) keeps last_arrival.
+ */
+#ifndef CONFIG_SCHED_INFO
+#error "reap_zombie needs CONFIG_SCHED_INFO (CONFIG_SCHEDSTATS or CONFIG_TASK_DELAY_ACCT)"
+#endif
+static inline u64 rz_dead_ns(const struct task_struct *p)
+{
+	u64 end = p->sched_info.last_arrival +
+		  (p->se.sum_exec_runtime - p->se.prev_sum_exec_runtime);
+	u64 now = sched_clock_cpu(task_cpu(p));
+
+	return now > end ? now - end : 0;
 }
 
 #endif /* REAP_ZOMBIE_COMPAT_H */

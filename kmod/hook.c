@@ -234,7 +234,7 @@ static int rz_build_table(void)
 	e = &rz_table[rz_tgid_nents];
 	e->name = RZ_FILE_NAME;
 	e->len = strlen(RZ_FILE_NAME);
-	e->mode = S_IFREG | 0200;
+	e->mode = S_IFREG | 0600;
 	e->fop = &rz_fops;
 	return 0;
 }

@@ -7,6 +7,16 @@
 #include <linux/spinlock.h>
 
 #define RZ_FILE_NAME "reap_zombie"
+/* The largest batch-form write. */
+#define RZ_BATCH_MAX 65536
+
+struct pid_namespace;
+
+/* One PID:START entry of a batch-form write. */
+struct rz_entry {
+	int pid;
+	u64 start;
+};
 
 /* resolve.c: kernel data found without calling non-exported code */
 extern rwlock_t *rz_tasklist_lock;
@@ -23,6 +33,16 @@ unsigned int rz_hook_nents(void);
 int rz_reaper_start(void);
 void rz_reaper_stop(void);
 int rz_reap(struct pid *pid);
+int rz_reap_batch(struct pid *parent, struct pid_namespace *ns,
+		  const struct rz_entry *ents, unsigned int n);
+
+/* listing.c: what the batch form reads */
+int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
+	    size_t *len);
+
+/* batch.c: what the batch form writes */
+int rz_parse_batch(const char *buf, size_t len, struct rz_entry *ents,
+		   unsigned int max);
 
 /* file.c */
 extern const struct file_operations rz_fops;

@@ -9,15 +9,20 @@
  * zombie_reaper is a child subreaper and, like every kthread, ignores
  * SIGCHLD. It keeps a "carrier" kthread, made its own child. Under
  * tasklist_lock it checks each requested zombie again and moves it onto the
- * carrier (children list, real_parent, parent), then stops the carrier. In
- * the carrier's exit, forget_original_parent() hands the zombies to the
- * nearest subreaper, zombie_reaper; do_notify_parent() sees SIGCHLD ignored
- * and release_task() frees them: /proc/<pid> goes, the pid and the cgroup's
- * pids charge are given back.
+ * carrier (children list, real_parent, parent), then tells the carrier to
+ * exit. In the carrier's exit, forget_original_parent() hands the zombies
+ * to the nearest subreaper, zombie_reaper; do_notify_parent() sees SIGCHLD
+ * ignored and release_task() frees them: /proc/<pid> goes, the pid and the
+ * cgroup's pids charge are given back.
  *
- * Requests are batched: each carrier takes at most RZ_CHUNK zombies so that
- * neither this thread's nor the carrier's exit's hold of tasklist_lock grows
- * with the number of zombies.
+ * Each carrier takes at most RZ_CHUNK zombies, so that neither this
+ * thread's nor the carrier's exit's hold of tasklist_lock grows with the
+ * number of zombies. Requests are the writes: the self form asks for one
+ * zombie, the batch form for many. Concurrent requests share carriers, and
+ * a big one is spread over as many as it needs, pipelined: while one
+ * carrier exits, the thread makes the next and loads it, and it confirms
+ * each release (the held struct pid has no task any more) only when
+ * RZ_SLOTS carriers are in flight or nothing is left to move.
  */
 #include <linux/cred.h>
 #include <linux/delay.h>
@@ -25,6 +30,7 @@
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/ratelimit.h>
 #include <linux/refcount.h>
 #include <linux/sched/clock.h>
@@ -38,31 +44,63 @@
 #include "reap_zombie.h"
 
 #define RZ_CHUNK 64
-/* How long a writer waits for its zombie (killable). */
+/* Carriers exiting at once, their releases not yet confirmed. */
+#define RZ_SLOTS 8
+/* How long a writer waits for its zombies (killable), plus per zombie. */
 #define RZ_WAIT_JIFFIES (10 * HZ)
+#define RZ_WAIT_PER_TARGET_MS 2
 /* How long the thread waits for a carrier's exit to release its zombies. */
 #define RZ_RELEASE_JIFFIES (5 * HZ)
 
-struct rz_request {
-	struct list_head node;
-	struct pid *pid;
-	struct completion done;
-	refcount_t ref;
-	bool taken;
+struct rz_request;
+
+/* One zombie asked for. */
+struct rz_target {
+	struct rz_request *req;
+	struct pid *pid;	/* NULL: no such pid when it was asked for */
+	u64 start;		/* batch form: START as the writer read it */
 	int result;
 	/* for the log line */
 	int exit_code;
 	pid_t ppid;
 	char comm[TASK_COMM_LEN];
 	char pcomm[TASK_COMM_LEN];
+};
+
+/* One write(). */
+struct rz_request {
+	struct list_head node;
+	struct completion done;
+	refcount_t ref;
+	/* under rz_queue_lock: a target has been handed to the thread */
+	bool started;
+	/* the writer gave up: what is not yet moved is left alone */
+	bool cancelled;
+	/* batch form: every target must be a child of it; NULL: self form */
+	struct pid *parent;
+	s64 boot_off;		/* the writer's time namespace, for START */
+	unsigned int nr;
+	unsigned int next;	/* handed out; under rz_queue_lock */
+	unsigned int left;	/* not yet done; the thread's */
 	uid_t uid;
 	pid_t req_pid;
 	char req_comm[TASK_COMM_LEN];
+	struct rz_target tgt[];
+};
+
+/* A carrier: made ready, then loaded and exiting until confirmed. */
+struct rz_slot {
+	struct task_struct *carrier;	/* NULL: the slot is free */
+	struct pid *carrier_pid;
+	bool quit;			/* read by the carrier */
+	unsigned int n;
+	struct rz_target *tv[RZ_CHUNK];
 };
 
 /*
  * The longest the module has held tasklist_lock for writing, so that a
- * test or an operator can see that chunking keeps it short.
+ * test or an operator can see that chunking keeps it short. The batch
+ * form's listing takes no tasklist_lock at all (see listing.c).
  */
 static unsigned long rz_max_hold_ns;
 module_param_named(max_lock_hold_ns, rz_max_hold_ns, ulong, 0644);
@@ -85,6 +123,20 @@ static unsigned int rz_queued;
 static DECLARE_WAIT_QUEUE_HEAD(rz_reaper_wq);
 static struct task_struct *rz_reaper;
 
+/*
+ * The thread's own: a ring of carriers. Slots [tail, head) are loaded and
+ * exiting, oldest first; slot head holds the carrier made ready, if any.
+ */
+static struct rz_slot rz_slots[RZ_SLOTS];
+static unsigned int rz_head, rz_tail;
+/* self-form requests completed: their writers may be back soon */
+static unsigned int rz_finished_single;
+
+static bool rz_pending(void)
+{
+	return READ_ONCE(rz_queued);
+}
+
 /* Under tasklist_lock, just before unlocking: note how long it was held. */
 static void rz_hold_end(u64 start)
 {
@@ -96,10 +148,14 @@ static void rz_hold_end(u64 start)
 
 static void rz_put(struct rz_request *req)
 {
-	if (refcount_dec_and_test(&req->ref)) {
-		put_pid(req->pid);
-		kfree(req);
-	}
+	unsigned int i;
+
+	if (!refcount_dec_and_test(&req->ref))
+		return;
+	for (i = 0; i < req->nr; i++)
+		put_pid(req->tgt[i].pid);
+	put_pid(req->parent);
+	kvfree(req);
 }
 
 /* 0 when @p may be reaped; called under RCU or tasklist_lock. */
@@ -118,6 +174,34 @@ static int rz_check(struct task_struct *p)
 	if (!thread_group_empty(p))
 		return -ENOTEMPTY;
 	return 0;
+}
+
+/*
+ * 0 when @t's task @p may be reaped now, onto @carrier (NULL: only
+ * checking); under RCU or tasklist_lock. The batch form first asks that it
+ * is a child of the file's process with the START the writer read, so that
+ * a reused pid is never hit.
+ */
+static int rz_check_target(const struct rz_target *t, struct task_struct *p,
+			   const struct task_struct *carrier)
+{
+	const struct rz_request *req = t->req;
+
+	if (!p)
+		return -ESRCH;
+	if (req->parent) {
+		struct task_struct *parent = pid_task(req->parent, PIDTYPE_PID);
+
+		if (!parent ||
+		    !same_thread_group(rcu_dereference_check(p->real_parent,
+				lockdep_is_held(rz_tasklist_lock)), parent) ||
+		    rz_start_ticks(p, req->boot_off) != t->start)
+			return -ESRCH;
+	} else if (carrier && rcu_access_pointer(p->real_parent) == carrier) {
+		/* a second request for a zombie this carrier already took */
+		return -ESRCH;
+	}
+	return rz_check(p);
 }
 
 /*
@@ -142,11 +226,14 @@ static bool rz_wait_released(struct pid *pid)
 	return true;
 }
 
-static int rz_carrier_fn(void *unused)
+/* Sleeps until its slot says quit; then its exit hands on its children. */
+static int rz_carrier_fn(void *data)
 {
+	const bool *quit = data;
+
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
+		if (READ_ONCE(*quit) || kthread_should_stop())
 			break;
 		schedule();
 	}
@@ -154,16 +241,58 @@ static int rz_carrier_fn(void *unused)
 	return 0;
 }
 
-/* A new carrier, child of zombie_reaper (current). */
-static struct task_struct *rz_carrier_new(void)
+static void rz_log(const struct rz_target *t)
 {
+	const struct rz_request *req = t->req;
+	int sig = t->exit_code & 0x7f;
+
+	if (sig)
+		pr_info_ratelimited("reaped pid %d (%s), killed by signal %d%s, parent %d (%s), requested by uid %u pid %d (%s)\n",
+				    pid_nr(t->pid), t->comm, sig,
+				    t->exit_code & 0x80 ? " (core dumped)" : "",
+				    t->ppid, t->pcomm, req->uid,
+				    req->req_pid, req->req_comm);
+	else
+		pr_info_ratelimited("reaped pid %d (%s), exit %d, parent %d (%s), requested by uid %u pid %d (%s)\n",
+				    pid_nr(t->pid), t->comm,
+				    (t->exit_code >> 8) & 0xff, t->ppid,
+				    t->pcomm, req->uid, req->req_pid,
+				    req->req_comm);
+}
+
+/* @t has its final result: the last of its request completes it. */
+static void rz_target_done(struct rz_target *t)
+{
+	struct rz_request *req = t->req;
+	unsigned int i;
+
+	if (--req->left)
+		return;
+	for (i = 0; i < req->nr; i++)
+		if (!req->tgt[i].result)
+			rz_log(&req->tgt[i]);
+	if (!req->parent)
+		rz_finished_single++;
+	complete(&req->done);
+	rz_put(req);
+}
+
+/* Make a carrier, child of zombie_reaper (current), in the head slot. */
+static int rz_carrier_ready(void)
+{
+	struct rz_slot *s = &rz_slots[rz_head % RZ_SLOTS];
 	struct task_struct *c;
 	u64 start;
 
-	c = kthread_create(rz_carrier_fn, NULL, "zombie_carrier");
+	if (s->carrier)
+		return 0;
+	s->quit = false;
+	s->n = 0;
+	c = kthread_create(rz_carrier_fn, &s->quit, "zombie_carrier");
 	if (IS_ERR(c))
-		return c;
+		return PTR_ERR(c);
 	get_task_struct(c);
+	s->carrier_pid = get_task_pid(c, PIDTYPE_PID);
 
 	write_lock_irq(rz_tasklist_lock);
 	start = local_clock();
@@ -174,152 +303,165 @@ static struct task_struct *rz_carrier_new(void)
 	rz_hold_end(start);
 	write_unlock_irq(rz_tasklist_lock);
 
+	s->carrier = c;
 	wake_up_process(c);
-	return c;
+	return 0;
 }
 
-/* Stop a carrier and wait until it is gone; false if it lingered. */
-static bool rz_carrier_retire(struct task_struct *c)
+/* Wait for the oldest exiting carrier and give its zombies their result. */
+static void rz_confirm_oldest(void)
 {
-	struct pid *pid = get_task_pid(c, PIDTYPE_PID);
-	bool gone;
+	struct rz_slot *s = &rz_slots[rz_tail % RZ_SLOTS];
+	unsigned int i;
 
-	kthread_stop(c);
-	put_task_struct(c);
-	gone = rz_wait_released(pid);
-	put_pid(pid);
-	return gone;
+	if (!rz_wait_released(s->carrier_pid))
+		pr_warn("zombie_carrier %d did not exit\n",
+			pid_nr(s->carrier_pid));
+	for (i = 0; i < s->n; i++) {
+		struct rz_target *t = s->tv[i];
+
+		if (rz_wait_released(t->pid))
+			WRITE_ONCE(rz_stat_reaped, rz_stat_reaped + 1);
+		else
+			t->result = -ETIMEDOUT;
+		rz_target_done(t);
+	}
+	if (s->n)
+		WRITE_ONCE(rz_stat_carriers, rz_stat_carriers + 1);
+	put_pid(s->carrier_pid);
+	put_task_struct(s->carrier);
+	s->carrier = NULL;
+	rz_tail++;
+}
+
+static void rz_confirm_all(void)
+{
+	while (rz_tail != rz_head)
+		rz_confirm_oldest();
 }
 
 /* Under tasklist_lock: move @p from its parent to @carrier. */
 static void rz_adopt(struct task_struct *p, struct task_struct *carrier,
-		     struct rz_request *req)
+		     struct rz_target *t, struct task_struct **woken)
 {
 	struct task_struct *parent = rcu_dereference_protected(p->real_parent,
 							       true);
 
-	req->exit_code = p->exit_code;
-	req->ppid = task_tgid_nr(parent);
-	strscpy(req->comm, p->comm, sizeof(req->comm));
-	strscpy(req->pcomm, parent->comm, sizeof(req->pcomm));
+	t->exit_code = p->exit_code;
+	t->ppid = task_tgid_nr(parent);
+	strscpy(t->comm, p->comm, sizeof(t->comm));
+	strscpy(t->pcomm, parent->comm, sizeof(t->pcomm));
 
-	/* Let a parent blocked in wait() look at its children again. */
-	__wake_up_sync_key(&parent->signal->wait_chldexit, TASK_INTERRUPTIBLE,
-			   p);
+	/*
+	 * Let a parent blocked in wait() look at its children again, once
+	 * per chunk (a batch has one parent): it does so only after we unlock.
+	 */
+	if (parent != *woken) {
+		__wake_up_sync_key(&parent->signal->wait_chldexit,
+				   TASK_INTERRUPTIBLE, p);
+		*woken = parent;
+	}
 
 	list_move_tail(&p->sibling, &carrier->children);
 	rcu_assign_pointer(p->real_parent, carrier);
 	rcu_assign_pointer(p->parent, carrier);
 }
 
-static void rz_log(const struct rz_request *req)
+/* Check @n targets again and move those that pass onto @s's carrier. */
+static void rz_load(struct rz_slot *s, struct rz_target **tv, unsigned int n)
 {
-	int sig = req->exit_code & 0x7f;
-
-	if (sig)
-		pr_info_ratelimited("reaped pid %d (%s), killed by signal %d%s, parent %d (%s), requested by uid %u pid %d (%s)\n",
-				    pid_nr(req->pid), req->comm, sig,
-				    req->exit_code & 0x80 ? " (core dumped)" : "",
-				    req->ppid, req->pcomm, req->uid,
-				    req->req_pid, req->req_comm);
-	else
-		pr_info_ratelimited("reaped pid %d (%s), exit %d, parent %d (%s), requested by uid %u pid %d (%s)\n",
-				    pid_nr(req->pid), req->comm,
-				    (req->exit_code >> 8) & 0xff, req->ppid,
-				    req->pcomm, req->uid, req->req_pid,
-				    req->req_comm);
-}
-
-static void rz_finish(struct list_head *batch)
-{
-	struct rz_request *req, *tmp;
-
-	list_for_each_entry_safe(req, tmp, batch, node) {
-		list_del(&req->node);
-		if (!req->result)
-			rz_log(req);
-		complete(&req->done);
-		rz_put(req);
-	}
-}
-
-static void rz_run_batch(struct list_head *batch, struct task_struct **carrier)
-{
-	struct rz_request *req;
-	unsigned int moved = 0;
+	struct task_struct *woken = NULL;
+	unsigned int i;
 	u64 start;
-
-	if (!*carrier) {
-		*carrier = rz_carrier_new();
-		if (IS_ERR(*carrier)) {
-			int err = PTR_ERR(*carrier);
-
-			*carrier = NULL;
-			list_for_each_entry(req, batch, node)
-				req->result = err;
-			return;
-		}
-	}
 
 	write_lock_irq(rz_tasklist_lock);
 	start = local_clock();
 	rcu_read_lock();
-	list_for_each_entry(req, batch, node) {
-		struct task_struct *p = pid_task(req->pid, PIDTYPE_PID);
+	for (i = 0; i < n; i++) {
+		struct rz_target *t = tv[i];
+		struct task_struct *p;
 
-		req->result = rz_check(p);
-		/* a second request for a zombie this batch already took */
-		if (!req->result && rcu_access_pointer(p->real_parent) == *carrier)
-			req->result = -ESRCH;
-		if (req->result)
+		if (READ_ONCE(t->req->cancelled)) {
+			t->result = -EINTR;
 			continue;
-		rz_adopt(p, *carrier, req);
-		moved++;
+		}
+		p = t->pid ? pid_task(t->pid, PIDTYPE_PID) : NULL;
+		t->result = rz_check_target(t, p, s->carrier);
+		if (t->result)
+			continue;
+		rz_adopt(p, s->carrier, t, &woken);
+		s->tv[s->n++] = t;
 	}
 	rcu_read_unlock();
 	rz_hold_end(start);
 	write_unlock_irq(rz_tasklist_lock);
-
-	if (!moved)
-		return;
-	rz_carrier_retire(*carrier);
-	*carrier = NULL;
-	WRITE_ONCE(rz_stat_carriers, rz_stat_carriers + 1);
-	list_for_each_entry(req, batch, node) {
-		if (req->result)
-			continue;
-		if (rz_wait_released(req->pid))
-			WRITE_ONCE(rz_stat_reaped, rz_stat_reaped + 1);
-		else
-			req->result = -ETIMEDOUT;
-	}
 }
 
-/* How many requests the next batch takes; 0 when the queue is empty. */
-static unsigned int rz_take_batch(struct list_head *batch)
+/* Reap what @tv asks for on the ready carrier; make the next one. */
+static void rz_run(struct rz_target **tv, unsigned int n)
+{
+	struct rz_slot *s;
+	unsigned int i;
+	int err;
+
+	if (rz_head - rz_tail == RZ_SLOTS - 1)
+		rz_confirm_oldest();
+	err = rz_carrier_ready();
+	if (err) {
+		for (i = 0; i < n; i++) {
+			tv[i]->result = err;
+			rz_target_done(tv[i]);
+		}
+		return;
+	}
+	s = &rz_slots[rz_head % RZ_SLOTS];
+	rz_load(s, tv, n);
+	/* the refused are done now; rz_confirm_oldest() does the others */
+	for (i = 0; i < n; i++)
+		if (tv[i]->result)
+			rz_target_done(tv[i]);
+	if (!s->n)
+		return;		/* the carrier stays ready */
+	WRITE_ONCE(s->quit, true);
+	wake_up_process(s->carrier);
+	rz_head++;
+	/*
+	 * More to move: make the next carrier while that one exits (failure:
+	 * the next rz_run() tries again). Otherwise the writers are answered
+	 * first, and the carrier made after.
+	 */
+	if (rz_pending() && rz_head - rz_tail < RZ_SLOTS - 1)
+		rz_carrier_ready();
+}
+
+/* Up to RZ_CHUNK targets from the queue, oldest request first. */
+static unsigned int rz_take(struct rz_target **tv)
 {
 	struct rz_request *req, *tmp;
 	unsigned int n = 0;
 
 	spin_lock(&rz_queue_lock);
 	list_for_each_entry_safe(req, tmp, &rz_queue, node) {
+		req->started = true;
+		while (n < RZ_CHUNK && req->next < req->nr)
+			tv[n++] = &req->tgt[req->next++];
+		if (req->next == req->nr) {
+			list_del_init(&req->node);
+			WRITE_ONCE(rz_queued, rz_queued - 1);
+		}
 		if (n == RZ_CHUNK)
 			break;
-		n++;
-		req->taken = true;
-		list_move_tail(&req->node, batch);
-		WRITE_ONCE(rz_queued, rz_queued - 1);
 	}
 	spin_unlock(&rz_queue_lock);
 	return n;
 }
 
 /*
- * Batch concurrent requests. The writers of the last batch (@expect of
- * them), just woken, are likely opening their next file: wait a little for
- * them, so that one carrier takes them all instead of one each. Stops when
- * they are there, when the queue stops growing, or after RZ_GATHER_US; a
- * lone writer (@expect <= 1) never waits.
+ * Batch concurrent self-form requests. The writers just answered (@expect
+ * of them) are likely opening their next file: wait a little for them, so
+ * that one carrier takes them all instead of one each. Stops when they are
+ * there, when the queue stops growing, or after RZ_GATHER_US; a lone
+ * writer (@expect <= 1) never waits.
  */
 #define RZ_GATHER_US 2000
 #define RZ_GATHER_STEP_US 100
@@ -328,6 +470,8 @@ static void rz_gather(unsigned int expect)
 	ktime_t end = ktime_add_us(ktime_get(), RZ_GATHER_US);
 	unsigned int n = READ_ONCE(rz_queued), last;
 
+	if (expect <= 1)
+		return;
 	expect = min_t(unsigned int, expect, RZ_CHUNK);
 	while (n < expect && ktime_before(ktime_get(), end)) {
 		last = n;
@@ -338,47 +482,40 @@ static void rz_gather(unsigned int expect)
 	}
 }
 
-static bool rz_pending(void)
-{
-	return READ_ONCE(rz_queued);
-}
-
-/* Have a carrier ready before the next batch needs one. */
-static void rz_carrier_ready(struct task_struct **carrier)
-{
-	if (*carrier)
-		return;
-	*carrier = rz_carrier_new();
-	if (IS_ERR(*carrier))
-		*carrier = NULL;	/* rz_run_batch() tries again */
-}
-
 static int rz_reaper_fn(void *unused)
 {
-	struct task_struct *carrier = NULL;
-	unsigned int n, last = 0;
-	LIST_HEAD(batch);
+	struct rz_target *tv[RZ_CHUNK];
+	unsigned int n;
 
 	/* Orphans of our carriers come here, and are released at once. */
 	current->signal->is_child_subreaper = 1;
 	disallow_signal(SIGCHLD);
 
 	while (!kthread_should_stop()) {
-		rz_carrier_ready(&carrier);
+		rz_carrier_ready();	/* failure: rz_run() tries again */
 		wait_event_interruptible(rz_reaper_wq,
 					 rz_pending() || kthread_should_stop());
-		rz_gather(last);
-		while ((n = rz_take_batch(&batch))) {
-			rz_run_batch(&batch, &carrier);
-			rz_finish(&batch);
-			last = n;
-			/* made while the writers just woken come back */
-			rz_carrier_ready(&carrier);
-			rz_gather(last);
+		for (;;) {
+			n = rz_take(tv);
+			if (n) {
+				rz_run(tv, n);
+				continue;
+			}
+			if (rz_tail == rz_head)
+				break;
+			rz_finished_single = 0;
+			rz_confirm_all();
+			rz_gather(rz_finished_single);
 		}
 	}
-	if (carrier && !rz_carrier_retire(carrier))
-		pr_warn("zombie_carrier did not exit\n");
+	rz_confirm_all();
+	/* the ready carrier, with nothing on it */
+	if (rz_slots[rz_head % RZ_SLOTS].carrier) {
+		WRITE_ONCE(rz_slots[rz_head % RZ_SLOTS].quit, true);
+		wake_up_process(rz_slots[rz_head % RZ_SLOTS].carrier);
+		rz_head++;
+		rz_confirm_all();
+	}
 	return 0;
 }
 
@@ -401,14 +538,77 @@ void rz_reaper_stop(void)
 	rz_reaper = NULL;
 }
 
+static struct rz_request *rz_request_new(unsigned int nr, struct pid *parent)
+{
+	struct rz_request *req;
+
+	req = kvzalloc(struct_size(req, tgt, nr), GFP_KERNEL);
+	if (!req)
+		return NULL;
+	init_completion(&req->done);
+	refcount_set(&req->ref, 2);
+	INIT_LIST_HEAD(&req->node);
+	req->parent = get_pid(parent);
+	req->boot_off = rz_boot_offset();
+	req->nr = nr;
+	req->left = nr;
+	req->uid = from_kuid_munged(&init_user_ns, current_uid());
+	req->req_pid = task_tgid_nr(current);
+	get_task_comm(req->req_comm, current);
+	return req;
+}
+
 /*
- * Reap the zombie @pid: returns once it has been released, or -errno with
- * nothing done. Sleeps, killable and bounded.
+ * Hand @req to the thread and wait: the number of its zombies released,
+ * or, if none, its first target's error. Killable and bounded; the writer
+ * that gives up leaves alone what the thread has not moved yet. Drops the
+ * writer's reference.
+ */
+static int rz_submit(struct rz_request *req)
+{
+	unsigned long timeout = RZ_WAIT_JIFFIES +
+		msecs_to_jiffies(req->nr * RZ_WAIT_PER_TARGET_MS);
+	unsigned int i, reaped = 0;
+	long left;
+	int err;
+
+	spin_lock(&rz_queue_lock);
+	list_add_tail(&req->node, &rz_queue);
+	WRITE_ONCE(rz_queued, rz_queued + 1);
+	spin_unlock(&rz_queue_lock);
+	wake_up(&rz_reaper_wq);
+
+	left = wait_for_completion_killable_timeout(&req->done, timeout);
+	if (left <= 0) {
+		err = left ? -EINTR : -ETIMEDOUT;
+		spin_lock(&rz_queue_lock);
+		if (!req->started) {
+			list_del(&req->node);
+			WRITE_ONCE(rz_queued, rz_queued - 1);
+			refcount_dec(&req->ref);
+		} else {
+			WRITE_ONCE(req->cancelled, true);
+		}
+		spin_unlock(&rz_queue_lock);
+		if (!try_wait_for_completion(&req->done)) {
+			rz_put(req);
+			return err;
+		}
+	}
+	for (i = 0; i < req->nr; i++)
+		reaped += !req->tgt[i].result;
+	err = reaped ? reaped : req->tgt[0].result;
+	rz_put(req);
+	return err;
+}
+
+/*
+ * Reap the zombie @pid (the self form): 1 once it has been released, or
+ * -errno with nothing done. Sleeps, killable and bounded.
  */
 int rz_reap(struct pid *pid)
 {
 	struct rz_request *req;
-	long left;
 	int err;
 
 	rcu_read_lock();
@@ -417,38 +617,49 @@ int rz_reap(struct pid *pid)
 	if (err)
 		return err;
 
-	req = kzalloc(sizeof(*req), GFP_KERNEL);
+	req = rz_request_new(1, NULL);
 	if (!req)
 		return -ENOMEM;
-	req->pid = get_pid(pid);
-	init_completion(&req->done);
-	refcount_set(&req->ref, 2);
-	req->uid = from_kuid_munged(&init_user_ns, current_uid());
-	req->req_pid = task_tgid_nr(current);
-	get_task_comm(req->req_comm, current);
+	req->tgt[0].req = req;
+	req->tgt[0].pid = get_pid(pid);
+	return rz_submit(req);
+}
 
-	spin_lock(&rz_queue_lock);
-	list_add_tail(&req->node, &rz_queue);
-	WRITE_ONCE(rz_queued, rz_queued + 1);
-	spin_unlock(&rz_queue_lock);
-	wake_up(&rz_reaper_wq);
+/*
+ * The batch form: reap those of the @n entries @ents (pids numbered in
+ * @ns) that are zombie children of @parent with the START they name. The
+ * number released, or the first entry's error if none was. A batch that
+ * nothing in it could pass is answered without waking the thread.
+ */
+int rz_reap_batch(struct pid *parent, struct pid_namespace *ns,
+		  const struct rz_entry *ents, unsigned int n)
+{
+	struct rz_request *req;
+	unsigned int i;
+	int first = 0;
 
-	left = wait_for_completion_killable_timeout(&req->done,
-						    RZ_WAIT_JIFFIES);
-	if (left > 0) {
-		err = req->result;
-	} else {
-		err = left ? -EINTR : -ETIMEDOUT;
-		spin_lock(&rz_queue_lock);
-		if (!req->taken) {
-			list_del(&req->node);
-			WRITE_ONCE(rz_queued, rz_queued - 1);
-			refcount_dec(&req->ref);
-		}
-		spin_unlock(&rz_queue_lock);
-		if (try_wait_for_completion(&req->done))
-			err = req->result;
+	req = rz_request_new(n, parent);
+	if (!req)
+		return -ENOMEM;
+	rcu_read_lock();
+	for (i = 0; i < n; i++) {
+		struct rz_target *t = &req->tgt[i];
+		int err;
+
+		t->req = req;
+		t->start = ents[i].start;
+		t->pid = get_pid(find_pid_ns(ents[i].pid, ns));
+		err = rz_check_target(t, t->pid ? pid_task(t->pid, PIDTYPE_PID)
+					     : NULL, NULL);
+		if (!i || (first && !err))
+			first = err;
 	}
-	rz_put(req);
-	return err;
+	rcu_read_unlock();
+	if (first) {
+		/* the reaper's reference, then ours */
+		refcount_dec(&req->ref);
+		rz_put(req);
+		return first;
+	}
+	return rz_submit(req);
 }
