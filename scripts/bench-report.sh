@@ -14,12 +14,14 @@ mkdir -p "$out"
 
 # shellcheck disable=SC2016
 sed -n 's/\r$//; s/^# BENCH batch //p' "$tap" | awk '
-	BEGIN { print "n,method,run,secs,per_s,fork_max_ms,fork_p99_ms,hold_ms,per_carrier" }
+	BEGIN { print "n,method,run,secs,per_s,fork_max_ms,fork_p99_ms,hold_ms,per_carrier,idle_ms,read_ms,write_ms,gone_ms" }
 	{
+		split("", v)
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "%d,%s,%d,%s,%.1f,%s,%s,%s,%s\n", v["n"], v["method"], v["run"],
-			v["secs"], v["n"] / v["secs"], v["fork_max_ms"],
-			v["fork_p99_ms"], v["hold_ms"], v["per_carrier"]
+		printf "%d,%s,%d,%s,%.1f,%s,%s,%s,%s,%s,%s,%s,%s\n", v["n"], v["method"], v["run"],
+			v["secs"], (v["secs"] > 0 ? v["n"] / v["secs"] : 0), v["fork_max_ms"],
+			v["fork_p99_ms"], v["hold_ms"], v["per_carrier"], v["idle_ms"],
+			v["read_ms"], v["write_ms"], v["gone_ms"]
 	}' >"$out/batches.csv"
 sed -n 's/\r$//; s/^# BENCH single //p' "$tap" | awk '
 	BEGIN { print "what,samples,median_us,p99_us" }
@@ -47,9 +49,10 @@ awk -F, '
 	  if ($6 + 0 > fmax[key] + 0) fmax[key] = $6
 	  if ($7 + 0 > p99[key] + 0) p99[key] = $7
 	  if (!(key in hold) || $8 + 0 > hold[key] + 0) hold[key] = $8
-	  t[key] = t[key] " " $4; pc[key] = pc[key] " " $9; runs[key] = runs[key] " " $3 }
+	  t[key] = t[key] " " $4; pc[key] = pc[key] " " $9; runs[key] = runs[key] " " $3
+	  if ($10 != "") idle[key] = idle[key] " " $10 }
 	END {
-		print "n,method,runs,median_secs,median_per_s,ratio_to_waitpid,fork_max_ms,fork_p99_ms,hold_max_ms,per_carrier,ratio_to_subreaper"
+		print "n,method,runs,median_secs,median_per_s,ratio_to_waitpid,fork_max_ms,fork_p99_ms,hold_max_ms,per_carrier,ratio_to_subreaper,idle_ms"
 		for (i = 1; i <= k; i++) {
 			split(order[i], nm, SUBSEP)
 			r = ""; r1 = ""; c = split(runs[order[i]], rr, " ")
@@ -60,17 +63,20 @@ awk -F, '
 					r1 = r1 " " secs[nm[1], "subreaper", rr[j]] / secs[nm[1], nm[2], rr[j]]
 			}
 			m = median(t[order[i]])
-			printf "%d,%s,%d,%.6f,%.1f,%.4f,%s,%s,%s,%.1f,%.4f\n", nm[1], nm[2], c, m,
-				nm[1] / m, r == "" ? 0 : median(r), fmax[order[i]],
+			printf "%d,%s,%d,%.6f,%.1f,%.4f,%s,%s,%s,%.1f,%.4f,%s\n", nm[1], nm[2], c, m,
+				(m > 0 ? nm[1] / m : 0), r == "" ? 0 : median(r), fmax[order[i]],
 				p99[order[i]], hold[order[i]], median(pc[order[i]]),
-				r1 == "" ? 0 : median(r1)
+				r1 == "" ? 0 : median(r1),
+				order[i] in idle ? sprintf("%.1f", median(idle[order[i]])) : ""
 		}
 	}' "$out/batches.csv" >"$out/summary.csv"
 
 echo "# throughput per N, median of the runs; ratio: the parent's own waitpid() loop of the same run = 1"
-awk -F, 'NR == 1 { printf "#   %6s  %-13s %4s %9s %9s %7s %7s %9s %9s %9s %8s\n", "N", "method", "runs", "secs", "per_s", "ratio", "vs_R1", "fork_max", "fork_p99", "hold_ms", "carrier"; next }
-	{ printf "#   %6d  %-13s %4d %9.3f %9.0f %7.3f %7.3f %9s %9s %9s %8s\n", $1, $2, $3, $4, $5, $6, $11, $7, $8, ($9 < 0 ? "-" : $9), ($10 > 0 ? $10 : "-") }' "$out/summary.csv"
-echo "#   (ratio: to R0, waitpid; vs_R1: to R1, subreaper; batch: the raw listing read and PID:START writes, no tool; prewrite64: 64 threads write to files opened before; open: only opening and closing the files, nothing written; carrier: zombies per carrier)"
+awk -F, 'NR == 1 { printf "#   %6s  %-13s %4s %9s %9s %7s %7s %9s %9s %9s %8s %8s\n", "N", "method", "runs", "secs", "per_s", "ratio", "vs_R1", "fork_max", "fork_p99", "hold_ms", "carrier", "idle_ms"; next }
+	{ printf "#   %6d  %-13s %4d %9.3f %9.0f %7.3f %7.3f %9s %9s %9s %8s %8s\n", $1, $2, $3, $4, $5, $6, $11, $7, $8, ($9 < 0 ? "-" : $9), ($10 > 0 ? $10 : "-"), ($12 == "" ? "-" : $12) }' "$out/summary.csv"
+echo "#   (ratio: to R0, waitpid; vs_R1: to R1, subreaper; batch: the raw listing read and PID:START writes, no tool; prewrite64: 64 threads write to files opened before; open: only opening and closing the files, nothing written; carrier: zombies per carrier; idle_ms: CPU time left idle while it ran, +-1 ms)"
+# where the batch method's time went, run by run
+awk -F, 'NR > 1 && $2 == "batch" && $11 != "" { printf "#   batch at N = %d, run %d: open and listing read %.1f ms, writes %.1f ms, then until gone %.1f ms; CPU idle %.1f ms of %.1f ms\n", $1, $3, $11, $12, $13, $10, $4 * 1e3 }' "$out/batches.csv"
 echo "# one zombie at a time: median and p99 in microseconds"
 awk -F, 'NR > 1 { printf "#   %-10s %5d samples  median %9.1f  p99 %9.1f\n", $1, $2, $3, $4 }' "$out/single.csv"
 

@@ -7,7 +7,11 @@
 #   RZ_BENCH_KERNEL  kernel series (default: the first of make check, 6.1)
 #   RZ_BENCH_N       zombies per batch, comma-separated (1000,10000,30000)
 #   RZ_BENCH_RUNS    runs of each batch, the median is reported (3)
-#   RZ_BENCH_SINGLE  samples of each single-zombie figure (101)
+#   RZ_BENCH_SINGLE  samples of each single-zombie figure (101; 0: none)
+#   RZ_BENCH_METHODS only these methods, comma-separated (all; a ratio
+#                    needs waitpid, or subreaper, in the list)
+#   RZ_BENCH_TRACE   1: function_graph durations of a few functions around
+#                    each batch, "# TRACE" lines in the TAP log (slows it)
 #   RZ_BENCH_OUT     where the report goes (build/bench)
 #   RZ_BENCH_NAME    the guest's name under build/guest (bench)
 #   RZ_ZOMBIECTL     a zombiectl binary to use (default: build user/)
@@ -33,6 +37,8 @@ fi
 
 knobs="rz.bench_n=${RZ_BENCH_N:-1000,10000,30000} rz.bench_runs=${RZ_BENCH_RUNS:-3}"
 knobs="$knobs rz.bench_single=${RZ_BENCH_SINGLE:-101}"
+[ -z "${RZ_BENCH_METHODS:-}" ] || knobs="$knobs rz.bench_methods=$RZ_BENCH_METHODS"
+[ -z "${RZ_BENCH_TRACE:-}" ] || knobs="$knobs rz.bench_trace=$RZ_BENCH_TRACE"
 log "make bench: kernel $kver, one vCPU, $knobs"
 # The guest's clock runs on while the host runs something else: other work
 # on the machine shows up as stalls and long lock holds in the figures.

@@ -36,15 +36,21 @@
  * open reap_zombie file next to the parent's own single waitpid().
  *
  * Knobs, from the guest command line (rz.bench_n=1000,10000 ...):
- * RZ_BENCH_N (default 1000,10000,30000), RZ_BENCH_RUNS, RZ_BENCH_SINGLE.
+ * RZ_BENCH_N (default 1000,10000,30000), RZ_BENCH_RUNS, RZ_BENCH_SINGLE;
+ * RZ_BENCH_SINGLE=0 skips the single figures; for looking into one
+ * method: RZ_BENCH_METHODS (comma-separated names, default all) and
+ * RZ_BENCH_TRACE=1 (function_graph durations of a few functions, see
+ * trace_setup()).
  *
  * Prints TAP (each batch really reaped every zombie, and nothing else) and
  * one line per figure for the host:
  *   # BENCH batch n=N method=M run=K secs=S fork_max_ms=X fork_p99_ms=Y hold_ms=H
+ *           per_carrier=C idle_ms=I [read_ms=R write_ms=W gone_ms=G]
  *   # BENCH single what=W samples=K median_us=M p99_us=P
  */
 #include "rzlib.h"
 
+#include <ctype.h>
 #include <sys/resource.h>
 
 #define SINGLE_MAX 10001
@@ -202,6 +208,9 @@ struct batch_res {
 	int writes;	/* write() calls */
 	int left;	/* lines listed by a second read, after; -1 unreadable */
 	int timeout;	/* the zombies were not all gone 60 s after */
+	double t_read;	/* seconds: the open and the whole listing read */
+	double t_write;	/* the write()s */
+	double t_gone;	/* after them, until every zombie was gone */
 };
 
 /* One write() of the entries in @buf; counts them reaped or not in @res. */
@@ -252,6 +261,7 @@ static double batch_reap(const struct agent *a, struct batch_res *res)
 		secs = now() - t0;
 		goto out;
 	}
+	res->t_read = now() - t0;
 	for (line = list; line < list + len; line = end + 1) {
 		const char *q = line, *pid, *start;
 		char *e = chunk + used;
@@ -292,6 +302,7 @@ static double batch_reap(const struct agent *a, struct batch_res *res)
 	}
 	if (used)
 		batch_write(fd, chunk, used, in_chunk, res);
+	res->t_write = now() - t0 - res->t_read;
 	if (res->reaped) {
 		double dl = now() + 60;
 
@@ -299,6 +310,7 @@ static double batch_reap(const struct agent *a, struct batch_res *res)
 			;
 	}
 	secs = now() - t0;
+	res->t_gone = secs - res->t_read - res->t_write;
 
 	/* untimed: was every zombie listed, and nothing else? */
 	memcpy(sorted, a->kids, a->n * sizeof(pid_t));
@@ -372,6 +384,144 @@ static int run_quiet(char *const argv[])
 	return WEXITSTATUS(st);
 }
 
+/*
+ * Nanoseconds every CPU has spent running a task other than its idle task
+ * (rq_cpu_time of /proc/schedstat, counted when a task leaves the CPU):
+ * the wall time of a batch less this is what it left the CPU idle, e.g.
+ * sleeping between polls.
+ */
+static long long cpu_busy_ns(void)
+{
+	FILE *f = fopen("/proc/schedstat", "r");
+	char line[512];
+	long long sum = 0, v[9];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "cpu", 3) &&
+		    sscanf(line, "%*s %lld %lld %lld %lld %lld %lld %lld %lld %lld",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8]) == 9)
+			sum += v[6];
+	fclose(f);
+	return sum;
+}
+
+/*
+ * RZ_BENCH_TRACE=1 (rz.bench_trace=1): the function_graph tracer on the
+ * few functions below, around the batches of the methods that reap
+ * through the module and R1, and per function its calls, total and
+ * longest time (as "# TRACE" lines): where a batch spends its time. The
+ * tracer's own cost is in the figures; compare them with each other, not
+ * with an untraced run.
+ */
+#define TRACING "/sys/kernel/tracing"
+static const char *const traced_fn[] = {
+	/* the module: parse, listing, the reaper thread's steps */
+	"rz_parse_batch", "rz_list", "rz_reap_batch", "rz_submit",
+	"rz_carrier_ready", "rz_confirm_oldest", "rz_wait_released",
+	/* the kernel: making carriers, releasing zombies, waiting */
+	"kthread_create_on_node", "release_task", "do_wait",
+	"usleep_range_state", "proc_flush_pid", "__x64_sys_kill",
+	"__x64_sys_read", "__x64_sys_write", "__x64_sys_openat",
+	NULL,
+};
+static int tracing;
+
+static void trace_setup(void)
+{
+	int i, any = 0;
+
+	mkdir("/sys/kernel", 0755);
+	if (access(TRACING "/current_tracer", W_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (write_file(TRACING "/current_tracer", "nop")) {
+		diag("tracing: no tracefs, RZ_BENCH_TRACE ignored");
+		return;
+	}
+	write_file(TRACING "/set_ftrace_filter", "");
+	for (i = 0; traced_fn[i]; i++) {
+		int fd = open(TRACING "/set_ftrace_filter", O_WRONLY | O_APPEND);
+
+		if (fd < 0)
+			break;
+		if (write(fd, traced_fn[i], strlen(traced_fn[i])) > 0)
+			any++;
+		else
+			diag("tracing: %s cannot be traced", traced_fn[i]);
+		close(fd);
+	}
+	write_file(TRACING "/buffer_size_kb", "16384");
+	write_file(TRACING "/trace_options", "funcgraph-proc");
+	tracing = any > 0 && !write_file(TRACING "/current_tracer",
+					 "function_graph");
+	write_file(TRACING "/tracing_on", "0");
+	diag("tracing: %d functions under function_graph%s", any,
+	     tracing ? "" : " (failed)");
+}
+
+static void trace_start(void)
+{
+	write_file(TRACING "/trace", "");
+	write_file(TRACING "/tracing_on", "1");
+}
+
+/*
+ * Per traced function: calls, total and longest duration, from the
+ * function_graph output ("  0)  comm-pid  |  + 12.345 us   |  fn();").
+ */
+static void trace_report(long n, const char *method)
+{
+	struct { double total, max; long calls; } st[32] = { { 0 } };
+	FILE *f;
+	char line[512];
+	long lost = 0;
+	int i;
+
+	write_file(TRACING "/tracing_on", "0");
+	f = fopen(TRACING "/trace", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *bar = strrchr(line, '|'), *us = strstr(line, " us ");
+		double d;
+
+		if (strstr(line, "LOST"))
+			lost++;
+		if (!bar || !us || us > bar)
+			continue;
+		for (i = 0; traced_fn[i]; i++) {
+			size_t k = strlen(traced_fn[i]);
+			char *fn = strstr(bar, traced_fn[i]);
+
+			if (fn && (fn[k] == '(' || fn[k] == ' '))
+				break;
+		}
+		if (!traced_fn[i])
+			continue;
+		/* the duration is the last number before " us" */
+		while (us > line && (us[-1] == ' '))
+			us--;
+		while (us > line && (isdigit((unsigned char)us[-1]) || us[-1] == '.'))
+			us--;
+		d = atof(us);
+		st[i].calls++;
+		st[i].total += d;
+		if (d > st[i].max)
+			st[i].max = d;
+	}
+	fclose(f);
+	for (i = 0; traced_fn[i]; i++)
+		if (st[i].calls)
+			printf("# TRACE n=%ld method=%s fn=%s calls=%ld total_ms=%.3f max_us=%.1f\n",
+			       n, method, traced_fn[i], st[i].calls,
+			       st[i].total / 1e3, st[i].max);
+	if (lost)
+		diag("tracing: %ld lost-event marks in the trace of %s", lost,
+		     method);
+}
+
 static void batch(long n, enum method m, int run)
 {
 	struct agent a;
@@ -379,10 +529,12 @@ static void batch(long n, enum method m, int run)
 	struct probe_res pr;
 	struct reply r;
 	struct batch_res br;
-	double secs = 0, t_make;
+	double secs = 0, t_make, wall;
 	int reaped = 0, other = 0, rc = -1, left = 0;
 	long hold = -1, carriers;
-	char ppid[16];
+	long long busy;
+	char ppid[16], extra[128] = "";
+	int traced = tracing && m != WAITPID && m != OPEN && m != WRITE1;
 
 	t_make = now();
 	a = agent_new(n, 0, HOW_VFORK, 0, CG);
@@ -390,6 +542,16 @@ static void batch(long n, enum method m, int run)
 	write_file(HOLD, "0");
 	carriers = read_long(CARRIERS);
 	p = probe_start();
+	if (traced)
+		trace_start();
+	/*
+	 * A task's time is counted when it leaves the CPU: sleep before
+	 * each reading, so that this program's own run in progress is not
+	 * left out (at the end) or counted from before (at the start).
+	 */
+	msleep(1);
+	busy = cpu_busy_ns();
+	wall = now();
 	switch (m) {
 	case WAITPID:
 		r = agent_ask(&a, 'L');
@@ -438,6 +600,11 @@ static void batch(long n, enum method m, int run)
 	default:
 		break;
 	}
+	wall = now() - wall;
+	msleep(1);
+	busy = cpu_busy_ns() - busy;
+	if (traced)
+		trace_report(n, method_name[m]);
 	pr = probe_stop(&p);
 	if (m != WAITPID && m != SUBREAPER && m != OPEN)
 		hold = read_long(HOLD);
@@ -467,11 +634,19 @@ static void batch(long n, enum method m, int run)
 		   "%s, run %d: %ld zombies gone in %.3f s (%d reaped, %d errors; made in %.1f s)",
 		   method_name[m], run, n, secs, reaped, other, t_make);
 	}
-	/* the module's mean batch: zombies per carrier */
-	printf("# BENCH batch n=%ld method=%s run=%d secs=%.6f fork_max_ms=%.3f fork_p99_ms=%.3f hold_ms=%.4f per_carrier=%.1f\n",
+	if (m == BATCH)
+		snprintf(extra, sizeof(extra), " read_ms=%.3f write_ms=%.3f gone_ms=%.3f",
+			 br.t_read * 1e3, br.t_write * 1e3, br.t_gone * 1e3);
+	/*
+	 * per_carrier: the module's mean batch, zombies per carrier; idle_ms:
+	 * CPU time left idle while the method ran (all CPUs)
+	 */
+	printf("# BENCH batch n=%ld method=%s run=%d secs=%.6f fork_max_ms=%.3f fork_p99_ms=%.3f hold_ms=%.4f per_carrier=%.1f idle_ms=%.3f%s\n",
 	       n, method_name[m], run, secs, pr.max_ms, pr.p99_ms,
 	       hold < 0 ? -1 : hold / 1e6,
-	       hold < 0 || carriers <= 0 ? 0 : (double)n / carriers);
+	       hold < 0 || carriers <= 0 ? 0 : (double)n / carriers,
+	       busy < 0 ? -1 : wall * 1e3 * sysconf(_SC_NPROCESSORS_ONLN) - busy / 1e6,
+	       extra);
 	if (m == SUBREAPER) {
 		close(a.cmd);
 		close(a.rep);
@@ -564,10 +739,11 @@ static void singles(int k)
 int main(int argc, char **argv)
 {
 	const char *ns = getenv("RZ_BENCH_N");
+	const char *only = getenv("RZ_BENCH_METHODS");
 	int runs = (int)env_long("RZ_BENCH_RUNS", 3);
 	int k = (int)env_long("RZ_BENCH_SINGLE", 101);
 	long sizes[16], nmax = 0, pid_max, tmax;
-	int nsizes = 0, i, run, m;
+	int nsizes = 0, i, run, m, use[METHODS];
 	char buf[256], *s, *save;
 
 	guest_start(argc, argv, "rzbench");
@@ -579,8 +755,15 @@ int main(int argc, char **argv)
 			sizes[nsizes++] = atol(s);
 	for (i = 0; i < nsizes; i++)
 		nmax = sizes[i] > nmax ? sizes[i] : nmax;
-	if (k < 1 || k > SINGLE_MAX)
+	if (k < 0 || k > SINGLE_MAX)
 		k = 101;
+	for (m = 0; m < METHODS; m++) {
+		char list[256];
+
+		snprintf(list, sizeof(list), ",%s,", only && *only ? only : "");
+		snprintf(buf, sizeof(buf), ",%s,", method_name[m]);
+		use[m] = !only || !*only || strstr(list, buf);
+	}
 
 	pid_max = read_long(PID_MAX);
 	tmax = read_long(THREADS_MAX);
@@ -596,11 +779,15 @@ int main(int argc, char **argv)
 	 * hundred thousand processes made and reaped) one zombiectl run took
 	 * 18-26 ms instead of 14, /bin/true the same as before.
 	 */
-	singles(k);
+	if (k > 0)
+		singles(k);
+	if (env_long("RZ_BENCH_TRACE", 0))
+		trace_setup();
 	for (i = 0; i < nsizes; i++)
 		for (run = 1; run <= runs; run++)
 			for (m = 0; m < METHODS; m++)
-				batch(sizes[i], m, run);
+				if (use[m])
+					batch(sizes[i], m, run);
 	ok(!unload_module_retry(), "the module unloads");
 	set_sysctl_long(THREADS_MAX, tmax);
 	set_sysctl_long(PID_MAX, pid_max);
