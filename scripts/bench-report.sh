@@ -74,9 +74,9 @@ awk -F, '
 echo "# throughput per N, median of the runs; ratio: the parent's own waitpid() loop of the same run = 1"
 awk -F, 'NR == 1 { printf "#   %6s  %-13s %4s %9s %9s %7s %7s %9s %9s %9s %8s %8s\n", "N", "method", "runs", "secs", "per_s", "ratio", "vs_R1", "fork_max", "fork_p99", "hold_ms", "carrier", "idle_ms"; next }
 	{ printf "#   %6d  %-13s %4d %9.3f %9.0f %7.3f %7.3f %9s %9s %9s %8s %8s\n", $1, $2, $3, $4, $5, $6, $11, $7, $8, ($9 < 0 ? "-" : $9), ($10 > 0 ? $10 : "-"), ($12 == "" ? "-" : $12) }' "$out/summary.csv"
-echo "#   (ratio: to R0, waitpid; vs_R1: to R1, subreaper; batch: the raw listing read and PID:START writes, no tool; prewrite64: 64 threads write to files opened before; open: only opening and closing the files, nothing written; carrier: zombies per carrier; idle_ms: CPU time left idle while it ran, +-1 ms)"
+echo "#   (ratio: to R0, waitpid; vs_R1: to R1, subreaper; batch: the raw listing read and PID:START writes, no tool; prewrite64: 64 threads write to files opened before; open: only opening and closing the files, nothing written; carrier: zombies per carrier; idle_ms, with RZ_BENCH_IDLE=1: CPU time left idle while it ran)"
 # where the batch method's time went, run by run
-awk -F, 'NR > 1 && $2 == "batch" && $11 != "" { printf "#   batch at N = %d, run %d: open and listing read %.1f ms, writes %.1f ms, then until gone %.1f ms; CPU idle %.1f ms of %.1f ms\n", $1, $3, $11, $12, $13, $10, $4 * 1e3 }' "$out/batches.csv"
+awk -F, 'NR > 1 && $2 == "batch" && $11 != "" { printf "#   batch at N = %d, run %d: open and listing read %.1f ms, writes %.1f ms, then until gone %.1f ms%s\n", $1, $3, $11, $12, $13, ($10 == "" ? "" : sprintf("; CPU idle %.1f ms", $10)) }' "$out/batches.csv"
 echo "# one zombie at a time: median and p99 in microseconds"
 awk -F, 'NR > 1 { printf "#   %-10s %5d samples  median %9.1f  p99 %9.1f\n", $1, $2, $3, $4 }' "$out/single.csv"
 

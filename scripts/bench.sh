@@ -12,6 +12,8 @@
 #                    needs waitpid, or subreaper, in the list)
 #   RZ_BENCH_TRACE   1: function_graph durations of a few functions around
 #                    each batch, "# TRACE" lines in the TAP log (slows it)
+#   RZ_BENCH_IDLE    1: how long the CPU was idle during each batch (a
+#                    SCHED_IDLE spinner: keeps the host's core busy)
 #   RZ_BENCH_OUT     where the report goes (build/bench)
 #   RZ_BENCH_NAME    the guest's name under build/guest (bench)
 #   RZ_ZOMBIECTL     a zombiectl binary to use (default: build user/)
@@ -39,6 +41,7 @@ knobs="rz.bench_n=${RZ_BENCH_N:-1000,10000,30000} rz.bench_runs=${RZ_BENCH_RUNS:
 knobs="$knobs rz.bench_single=${RZ_BENCH_SINGLE:-101}"
 [ -z "${RZ_BENCH_METHODS:-}" ] || knobs="$knobs rz.bench_methods=$RZ_BENCH_METHODS"
 [ -z "${RZ_BENCH_TRACE:-}" ] || knobs="$knobs rz.bench_trace=$RZ_BENCH_TRACE"
+[ -z "${RZ_BENCH_IDLE:-}" ] || knobs="$knobs rz.bench_idle=$RZ_BENCH_IDLE"
 log "make bench: kernel $kver, one vCPU, $knobs"
 # The guest's clock runs on while the host runs something else: other work
 # on the machine shows up as stalls and long lock holds in the figures.

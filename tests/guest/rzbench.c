@@ -40,12 +40,12 @@
  * RZ_BENCH_SINGLE=0 skips the single figures; for looking into one
  * method: RZ_BENCH_METHODS (comma-separated names, default all) and
  * RZ_BENCH_TRACE=1 (function_graph durations of a few functions, see
- * trace_setup()).
+ * trace_setup()) and RZ_BENCH_IDLE=1 (CPU idle time, see soak_fn()).
  *
  * Prints TAP (each batch really reaped every zombie, and nothing else) and
  * one line per figure for the host:
  *   # BENCH batch n=N method=M run=K secs=S fork_max_ms=X fork_p99_ms=Y hold_ms=H
- *           per_carrier=C idle_ms=I [read_ms=R write_ms=W gone_ms=G]
+ *           per_carrier=C [idle_ms=I wall_ms=T] [read_ms=R write_ms=W gone_ms=G]
  *   # BENCH single what=W samples=K median_us=M p99_us=P
  */
 #include "rzlib.h"
@@ -385,27 +385,48 @@ static int run_quiet(char *const argv[])
 }
 
 /*
- * Nanoseconds every CPU has spent running a task other than its idle task
- * (rq_cpu_time of /proc/schedstat, counted when a task leaves the CPU):
- * the wall time of a batch less this is what it left the CPU idle, e.g.
- * sleeping between polls.
+ * RZ_BENCH_IDLE=1: how long the CPU had nothing to do while a method ran
+ * (e.g. the module sleeping between polls), as the CPU time of a
+ * SCHED_IDLE thread that spins meanwhile: it runs only when no other task
+ * wants the CPU (give or take CFS's share for its weight, 3 against 1024).
+ * Off by default: a spinning vCPU keeps QEMU's thread busy on the host.
  */
-static long long cpu_busy_ns(void)
-{
-	FILE *f = fopen("/proc/schedstat", "r");
-	char line[512];
-	long long sum = 0, v[9];
+static atomic_int soak_stop;
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "cpu", 3) &&
-		    sscanf(line, "%*s %lld %lld %lld %lld %lld %lld %lld %lld %lld",
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-			   &v[7], &v[8]) == 9)
-			sum += v[6];
-	fclose(f);
-	return sum;
+static void *soak_fn(void *arg)
+{
+	struct sched_param sp = { 0 };
+
+	(void)arg;
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		return (void *)-1L;
+	while (!atomic_load_explicit(&soak_stop, memory_order_relaxed))
+		;
+	return NULL;
+}
+
+static pthread_t soak_start(void)
+{
+	pthread_t th;
+
+	atomic_store(&soak_stop, 0);
+	if (pthread_create(&th, NULL, soak_fn, NULL))
+		die("soak thread");
+	return th;
+}
+
+/* The soaking thread's CPU time in ms, or -1 if it could not be idle. */
+static double soak_stop_ms(pthread_t th)
+{
+	struct timespec ts = { 0, 0 };
+	clockid_t clk;
+	void *ret;
+	int bad;
+
+	bad = pthread_getcpuclockid(th, &clk) || clock_gettime(clk, &ts);
+	atomic_store(&soak_stop, 1);
+	pthread_join(th, &ret);
+	return bad || ret ? -1 : ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /*
@@ -427,7 +448,7 @@ static const char *const traced_fn[] = {
 	"__x64_sys_read", "__x64_sys_write", "__x64_sys_openat",
 	NULL,
 };
-static int tracing;
+static int tracing, soaking;
 
 static void trace_setup(void)
 {
@@ -532,7 +553,8 @@ static void batch(long n, enum method m, int run)
 	double secs = 0, t_make, wall;
 	int reaped = 0, other = 0, rc = -1, left = 0;
 	long hold = -1, carriers;
-	long long busy;
+	double idle = -1;
+	pthread_t soak = 0;
 	char ppid[16], extra[128] = "";
 	int traced = tracing && m != WAITPID && m != OPEN && m != WRITE1;
 
@@ -544,13 +566,8 @@ static void batch(long n, enum method m, int run)
 	p = probe_start();
 	if (traced)
 		trace_start();
-	/*
-	 * A task's time is counted when it leaves the CPU: sleep before
-	 * each reading, so that this program's own run in progress is not
-	 * left out (at the end) or counted from before (at the start).
-	 */
-	msleep(1);
-	busy = cpu_busy_ns();
+	if (soaking)
+		soak = soak_start();
 	wall = now();
 	switch (m) {
 	case WAITPID:
@@ -601,8 +618,8 @@ static void batch(long n, enum method m, int run)
 		break;
 	}
 	wall = now() - wall;
-	msleep(1);
-	busy = cpu_busy_ns() - busy;
+	if (soaking)
+		idle = soak_stop_ms(soak);
 	if (traced)
 		trace_report(n, method_name[m]);
 	pr = probe_stop(&p);
@@ -634,19 +651,18 @@ static void batch(long n, enum method m, int run)
 		   "%s, run %d: %ld zombies gone in %.3f s (%d reaped, %d errors; made in %.1f s)",
 		   method_name[m], run, n, secs, reaped, other, t_make);
 	}
+	if (idle >= 0)
+		snprintf(extra, sizeof(extra), " idle_ms=%.3f wall_ms=%.3f",
+			 idle, wall * 1e3);
 	if (m == BATCH)
-		snprintf(extra, sizeof(extra), " read_ms=%.3f write_ms=%.3f gone_ms=%.3f",
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 " read_ms=%.3f write_ms=%.3f gone_ms=%.3f",
 			 br.t_read * 1e3, br.t_write * 1e3, br.t_gone * 1e3);
-	/*
-	 * per_carrier: the module's mean batch, zombies per carrier; idle_ms:
-	 * CPU time left idle while the method ran (all CPUs)
-	 */
-	printf("# BENCH batch n=%ld method=%s run=%d secs=%.6f fork_max_ms=%.3f fork_p99_ms=%.3f hold_ms=%.4f per_carrier=%.1f idle_ms=%.3f%s\n",
+	/* per_carrier: the module's mean batch, zombies per carrier */
+	printf("# BENCH batch n=%ld method=%s run=%d secs=%.6f fork_max_ms=%.3f fork_p99_ms=%.3f hold_ms=%.4f per_carrier=%.1f%s\n",
 	       n, method_name[m], run, secs, pr.max_ms, pr.p99_ms,
 	       hold < 0 ? -1 : hold / 1e6,
-	       hold < 0 || carriers <= 0 ? 0 : (double)n / carriers,
-	       busy < 0 ? -1 : wall * 1e3 * sysconf(_SC_NPROCESSORS_ONLN) - busy / 1e6,
-	       extra);
+	       hold < 0 || carriers <= 0 ? 0 : (double)n / carriers, extra);
 	if (m == SUBREAPER) {
 		close(a.cmd);
 		close(a.rep);
@@ -783,6 +799,7 @@ int main(int argc, char **argv)
 		singles(k);
 	if (env_long("RZ_BENCH_TRACE", 0))
 		trace_setup();
+	soaking = env_long("RZ_BENCH_IDLE", 0) > 0;
 	for (i = 0; i < nsizes; i++)
 		for (run = 1; run <= runs; run++)
 			for (m = 0; m < METHODS; m++)
