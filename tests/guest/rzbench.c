@@ -405,6 +405,43 @@ static void *soak_fn(void *arg)
 	return NULL;
 }
 
+/* CPU time of task @pid so far (schedstat's sum_exec_runtime), in ns. */
+static long long task_cpu_ns(pid_t pid)
+{
+	char path[64];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The pid of the first task named @comm, or 0. */
+static pid_t find_comm(const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+	char path[300];
+
+	while (d && !found && (e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		if (!strcmp(read_str(path), comm))
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 static pthread_t soak_start(void)
 {
 	pthread_t th;
@@ -444,7 +481,7 @@ static const char *const traced_fn[] = {
 	"rz_carrier_ready", "rz_confirm_oldest", "rz_wait_released",
 	/* the kernel: making carriers, releasing zombies, waiting */
 	"kthread_create_on_node", "release_task", "do_wait",
-	"usleep_range_state", "proc_flush_pid", "__x64_sys_kill",
+	"usleep_range_state", "proc_flush_pid", "kernel_clone",
 	"__x64_sys_read", "__x64_sys_write", "__x64_sys_openat",
 	NULL,
 };
@@ -474,7 +511,8 @@ static void trace_setup(void)
 		close(fd);
 	}
 	write_file(TRACING "/buffer_size_kb", "16384");
-	write_file(TRACING "/trace_options", "funcgraph-proc");
+	/* a function with traced callees ends in a "} (comment: fn)" line */
+	write_file(TRACING "/trace_options", "funcgraph-tail");
 	tracing = any > 0 && !write_file(TRACING "/current_tracer",
 					 "function_graph");
 	write_file(TRACING "/tracing_on", "0");
@@ -484,13 +522,17 @@ static void trace_setup(void)
 
 static void trace_start(void)
 {
-	write_file(TRACING "/trace", "");
+	int fd = open(TRACING "/trace", O_WRONLY | O_TRUNC);	/* clears it */
+
+	if (fd >= 0)
+		close(fd);
 	write_file(TRACING "/tracing_on", "1");
 }
 
 /*
  * Per traced function: calls, total and longest duration, from the
- * function_graph output ("  0)  comm-pid  |  + 12.345 us   |  fn();").
+ * function_graph output: "  0)  + 12.345 us   |  fn();" for a leaf,
+ * "  0)  ! 345.678 us  |  } (comment: fn)" for one with traced callees.
  */
 static void trace_report(long n, const char *method)
 {
@@ -498,7 +540,7 @@ static void trace_report(long n, const char *method)
 	FILE *f;
 	char line[512];
 	long lost = 0;
-	int i;
+	int i, shown = 0, show = env_long("RZ_BENCH_TRACE", 0) > 1 ? 40 : 0;
 
 	write_file(TRACING "/tracing_on", "0");
 	f = fopen(TRACING "/trace", "r");
@@ -510,6 +552,11 @@ static void trace_report(long n, const char *method)
 
 		if (strstr(line, "LOST"))
 			lost++;
+		if (shown < show && strstr(line, "release_task")) {
+			line[strcspn(line, "\n")] = 0;
+			diag("trace: %s", line);
+			shown++;
+		}
 		if (!bar || !us || us > bar)
 			continue;
 		for (i = 0; traced_fn[i]; i++) {
@@ -551,11 +598,15 @@ static void batch(long n, enum method m, int run)
 	struct reply r;
 	struct batch_res br;
 	double secs = 0, t_make, wall;
-	int reaped = 0, other = 0, rc = -1, left = 0;
+	int reaped = 0, other = 0, rc = -1, left = 0, i;
 	long hold = -1, carriers;
 	double idle = -1;
 	pthread_t soak = 0;
-	char ppid[16], extra[128] = "";
+	/* with RZ_BENCH_IDLE: CPU of this program, kthreadd, zombie_reaper */
+	static pid_t reaper;
+	pid_t who[3] = { getpid(), 2, reaper };
+	long long cpu[3] = { 0 };
+	char ppid[16], extra[256] = "";
 	int traced = tracing && m != WAITPID && m != OPEN && m != WRITE1;
 
 	t_make = now();
@@ -566,8 +617,13 @@ static void batch(long n, enum method m, int run)
 	p = probe_start();
 	if (traced)
 		trace_start();
-	if (soaking)
+	if (soaking) {
+		if (!reaper)
+			who[2] = reaper = find_comm("zombie_reaper");
+		for (i = 0; i < 3; i++)
+			cpu[i] = task_cpu_ns(who[i]);
 		soak = soak_start();
+	}
 	wall = now();
 	switch (m) {
 	case WAITPID:
@@ -618,8 +674,11 @@ static void batch(long n, enum method m, int run)
 		break;
 	}
 	wall = now() - wall;
-	if (soaking)
+	if (soaking) {
 		idle = soak_stop_ms(soak);
+		for (i = 0; i < 3; i++)
+			cpu[i] = task_cpu_ns(who[i]) - cpu[i];
+	}
 	if (traced)
 		trace_report(n, method_name[m]);
 	pr = probe_stop(&p);
@@ -652,8 +711,9 @@ static void batch(long n, enum method m, int run)
 		   method_name[m], run, n, secs, reaped, other, t_make);
 	}
 	if (idle >= 0)
-		snprintf(extra, sizeof(extra), " idle_ms=%.3f wall_ms=%.3f",
-			 idle, wall * 1e3);
+		snprintf(extra, sizeof(extra), " idle_ms=%.3f wall_ms=%.3f cpu_self_ms=%.3f cpu_kthreadd_ms=%.3f cpu_reaper_ms=%.3f",
+			 idle, wall * 1e3, cpu[0] / 1e6, cpu[1] / 1e6,
+			 cpu[2] / 1e6);
 	if (m == BATCH)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 " read_ms=%.3f write_ms=%.3f gone_ms=%.3f",
