@@ -14,15 +14,16 @@ mkdir -p "$out"
 
 # shellcheck disable=SC2016
 sed -n 's/\r$//; s/^# BENCH batch //p' "$tap" | awk '
-	BEGIN { print "n,method,run,secs,per_s,fork_max_ms,fork_p99_ms,hold_ms,per_carrier,idle_ms,read_ms,write_ms,gone_ms,wall_ms,cpu_self_ms,cpu_kthreadd_ms,cpu_reaper_ms" }
+	BEGIN { print "n,method,run,secs,per_s,fork_max_ms,fork_p99_ms,hold_ms,per_carrier,idle_ms,read_ms,write_ms,gone_ms,wall_ms,cpu_self_ms,cpu_kthreadd_ms,cpu_reaper_ms,in_write_ms" }
 	{
 		split("", v)
 		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		printf "%d,%s,%d,%s,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", v["n"], v["method"], v["run"],
+		printf "%d,%s,%d,%s,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", v["n"], v["method"], v["run"],
 			v["secs"], (v["secs"] > 0 ? v["n"] / v["secs"] : 0), v["fork_max_ms"],
 			v["fork_p99_ms"], v["hold_ms"], v["per_carrier"], v["idle_ms"],
 			v["read_ms"], v["write_ms"], v["gone_ms"], v["wall_ms"],
-			v["cpu_self_ms"], v["cpu_kthreadd_ms"], v["cpu_reaper_ms"]
+			v["cpu_self_ms"], v["cpu_kthreadd_ms"], v["cpu_reaper_ms"],
+			v["in_write_ms"]
 	}' >"$out/batches.csv"
 sed -n 's/\r$//; s/^# BENCH single //p' "$tap" | awk '
 	BEGIN { print "what,samples,median_us,p99_us" }
@@ -77,7 +78,7 @@ awk -F, 'NR == 1 { printf "#   %6s  %-13s %4s %9s %9s %7s %7s %9s %9s %9s %8s %8
 	{ printf "#   %6d  %-13s %4d %9.3f %9.0f %7.3f %7.3f %9s %9s %9s %8s %8s\n", $1, $2, $3, $4, $5, $6, $11, $7, $8, ($9 < 0 ? "-" : $9), ($10 > 0 ? $10 : "-"), ($12 == "" ? "-" : $12) }' "$out/summary.csv"
 echo "#   (ratio: to R0, waitpid; vs_R1: to R1, subreaper; batch: the raw listing read and PID:START writes, no tool; prewrite64: 64 threads write to files opened before; open: only opening and closing the files, nothing written; carrier: zombies per carrier; idle_ms, with RZ_BENCH_IDLE=1: CPU time left idle while it ran)"
 # where the batch method's time went, run by run
-awk -F, 'NR > 1 && $2 == "batch" && $11 != "" { printf "#   batch at N = %d, run %d: open and listing read %.1f ms, writes %.1f ms, then until gone %.1f ms%s\n", $1, $3, $11, $12, $13, ($10 == "" ? "" : sprintf("; CPU idle %.1f ms", $10)) }' "$out/batches.csv"
+awk -F, 'NR > 1 && $2 == "batch" && $11 != "" { printf "#   batch at N = %d, run %d: open and listing read %.1f ms, entries formatted and written %.1f ms (%s in write()), then until gone %.1f ms%s\n", $1, $3, $11, $12, ($18 == "" ? "?" : sprintf("%.1f", $18)), $13, ($10 == "" ? "" : sprintf("; CPU idle %.1f ms", $10)) }' "$out/batches.csv"
 # with RZ_BENCH_IDLE=1: whose CPU time it was
 awk -F, 'NR > 1 && $15 != "" && ($2 == "batch" || $2 == "subreaper" || $2 == "waitpid") { printf "#   %s at N = %d, run %d, %.1f ms: CPU of rzbench %.1f, kthreadd %.1f, zombie_reaper %.1f, every other task %.1f (carriers, the parent, the probe), idle %.1f ms\n", $2, $1, $3, $14, $15, $16, $17, $14 - $15 - $16 - $17 - $10, $10 }' "$out/batches.csv"
 echo "# one zombie at a time: median and p99 in microseconds"

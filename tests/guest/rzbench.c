@@ -45,7 +45,8 @@
  * Prints TAP (each batch really reaped every zombie, and nothing else) and
  * one line per figure for the host:
  *   # BENCH batch n=N method=M run=K secs=S fork_max_ms=X fork_p99_ms=Y hold_ms=H
- *           per_carrier=C [idle_ms=I wall_ms=T] [read_ms=R write_ms=W gone_ms=G]
+ *           per_carrier=C [idle_ms=I wall_ms=T cpu_..._ms=...]
+ *           [read_ms=R write_ms=W in_write_ms=S gone_ms=G]
  *   # BENCH single what=W samples=K median_us=M p99_us=P
  */
 #include "rzlib.h"
@@ -209,7 +210,8 @@ struct batch_res {
 	int left;	/* lines listed by a second read, after; -1 unreadable */
 	int timeout;	/* the zombies were not all gone 60 s after */
 	double t_read;	/* seconds: the open and the whole listing read */
-	double t_write;	/* the write()s */
+	double t_write;	/* the formatting and the write()s */
+	double t_syscalls;	/* of which in write() */
 	double t_gone;	/* after them, until every zombie was gone */
 };
 
@@ -217,11 +219,13 @@ struct batch_res {
 static void batch_write(int fd, const char *buf, size_t len, int entries,
 			struct batch_res *res)
 {
+	double t0 = now();
 	ssize_t w;
 
 	do
 		w = write(fd, buf, len);
 	while (w < 0 && errno == EINTR);
+	res->t_syscalls += now() - t0;
 	res->writes++;
 	if (w == (ssize_t)len) {
 		res->reaped += entries;
@@ -716,8 +720,9 @@ static void batch(long n, enum method m, int run)
 			 cpu[2] / 1e6);
 	if (m == BATCH)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 " read_ms=%.3f write_ms=%.3f gone_ms=%.3f",
-			 br.t_read * 1e3, br.t_write * 1e3, br.t_gone * 1e3);
+			 " read_ms=%.3f write_ms=%.3f in_write_ms=%.3f gone_ms=%.3f",
+			 br.t_read * 1e3, br.t_write * 1e3,
+			 br.t_syscalls * 1e3, br.t_gone * 1e3);
 	/* per_carrier: the module's mean batch, zombies per carrier */
 	printf("# BENCH batch n=%ld method=%s run=%d secs=%.6f fork_max_ms=%.3f fork_p99_ms=%.3f hold_ms=%.4f per_carrier=%.1f%s\n",
 	       n, method_name[m], run, secs, pr.max_ms, pr.p99_ms,
