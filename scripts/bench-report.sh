@@ -84,6 +84,37 @@ awk -F, 'NR > 1 && $15 != "" && ($2 == "batch" || $2 == "subreaper" || $2 == "wa
 echo "# one zombie at a time: median and p99 in microseconds"
 awk -F, 'NR > 1 { printf "#   %-10s %5d samples  median %9.1f  p99 %9.1f\n", $1, $2, $3, $4 }' "$out/single.csv"
 
+# The same medians as a Markdown table for the docs (table.md): ratios to
+# R0, the longest module hold and the worst fork() p99 of the N's batches.
+awk -F, '
+	NR == 1 { next }
+	{ if (!($1 in seen)) { seen[$1] = 1; ns[++k] = $1 }
+	  r[$1, $2] = $6; ps[$1, $2] = $5; pc[$1, $2] = $10
+	  if ($9 + 0 > hold[$1] + 0) hold[$1] = $9
+	  if ($8 + 0 > p99[$1] + 0) p99[$1] = $8 }
+	function cell(n, m) { return ((n, m) in r) ? sprintf("%.2f", r[n, m]) : "-" }
+	function commas(x,   s) {
+		s = sprintf("%d", x)
+		while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
+		return s
+	}
+	END {
+		print "| N | R0 per s | R1 | batch | R2 zombiectl | zombiectl-all | write1 | write16 | prewrite64 (per carrier) | open | longest hold (ms) | worst fork() p99 (ms) |"
+		print "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= k; i++) {
+			n = ns[i]
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s%s | %s | %.2f | %.1f |\n", commas(n),
+				((n, "waitpid") in ps) ? commas(ps[n, "waitpid"]) : "-",
+				cell(n, "subreaper"), cell(n, "batch"), cell(n, "zombiectl"),
+				cell(n, "zombiectl-all"), cell(n, "write1"), cell(n, "write16"),
+				cell(n, "prewrite64"),
+				((n, "prewrite64") in pc) ? sprintf(" (%.0f)", pc[n, "prewrite64"]) : "",
+				cell(n, "open"), hold[n], p99[n]
+		}
+	}' "$out/summary.csv" >"$out/table.md"
+echo "# as Markdown ($out/table.md):"
+sed 's/^/#   /' "$out/table.md"
+
 # The plot: throughput ratio, the longest fork() stall and the fork() p99
 # (a target) against N, one line per method (plot.dat: a block per method,
 # in the order of the table).
@@ -176,4 +207,4 @@ read -r bp99 bp99_at <<<"$(worst 7 'batch|zombiectl|zombiectl-all')"
 awk -v p="$p99" 'BEGIN { exit !(p <= 10) }'
 target $? "fork() p99 during every batch: worst ${p99} ms (<= 10 ms; $p99_at; of the batch form's: ${bp99:--} ms, ${bp99_at:--})"
 echo "# targets: $met of $judged met"
-echo "# written: $out/batches.csv $out/summary.csv $out/single.csv $([ -s "$out/bench.png" ] && echo "$out/bench.png")"
+echo "# written: $out/batches.csv $out/summary.csv $out/single.csv $out/table.md $([ -s "$out/bench.png" ] && echo "$out/bench.png")"
