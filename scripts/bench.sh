@@ -49,11 +49,22 @@ others=$(pgrep -c qemu-system || true)
 echo "# host: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), ${others:-0} other QEMU guests running at the start"
 [ "${others:-0}" = 0 ] || echo "# warning: other guests share the machine; the latency and hold figures may show their work"
 
+# ... and while it runs: every 2 s, the other guests (not ours) and the load
+(while :; do
+	n=$(pgrep -a qemu-system | grep -vc -- "$build/guest/$name/" || true)
+	echo "$(date +%s) ${n:-0} $(cut -d' ' -f1 /proc/loadavg)"
+	sleep 2
+done >"$out/host.log") &
+sampler=$!
 RZ_SMP=1 RZ_PROGRAM=rzbench RZ_RESULTS=$out RZ_ARGS="$knobs" \
 	RZ_ZOMBIECTL=$zctl RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-1800} \
 	"$top/tests/run-guest.sh" "$kver" "$name" >"$out/guest.out" 2>&1 ||
 	[ -s "$out/guest-$name.counts" ] || echo "0 1" >"$out/guest-$name.counts"
+kill "$sampler" 2>/dev/null
+wait "$sampler" 2>/dev/null
 grep -v '^# BENCH ' "$out/guest.out"
+awk '{ k++; if ($2 > 0) busy++; if ($2 > m) m = $2; if ($3 > l) l = $3 }
+	END { if (k) printf "# host while the guest ran: other guests in %d of %d samples (at most %d at once), load average up to %s%s\n", busy, k, m, l, busy ? ": its latency and hold figures may show their work" : "" }' "$out/host.log"
 read -r pass fail <"$out/guest-$name.counts"
 
 if "$top/scripts/bench-report.sh" "$build/guest/$name/tap.log" "$out" &&
