@@ -644,15 +644,18 @@ int rz_reap_batch(struct pid *parent, struct pid_namespace *ns,
 	rcu_read_lock();
 	for (i = 0; i < n; i++) {
 		struct rz_target *t = &req->tgt[i];
-		int err;
 
 		t->req = req;
 		t->start = ents[i].start;
 		t->pid = get_pid(find_pid_ns(ents[i].pid, ns));
-		err = rz_check_target(t, t->pid ? pid_task(t->pid, PIDTYPE_PID)
-					     : NULL, NULL);
-		if (!i || (first && !err))
-			first = err;
+		/* until one entry passes: then the thread checks them all */
+		if (i && !first)
+			continue;
+		t->result = rz_check_target(t, t->pid ?
+					    pid_task(t->pid, PIDTYPE_PID) :
+					    NULL, NULL);
+		if (!i || !t->result)
+			first = t->result;
 	}
 	rcu_read_unlock();
 	if (first) {
