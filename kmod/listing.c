@@ -25,7 +25,7 @@
 #include "reap_zombie.h"
 
 /* pids looked at per RCU read-side section */
-#define RZ_LIST_STEP 256
+#define RZ_LIST_STEP 64
 /* the longest line: numbers at their widest, COMM all escapes */
 #define RZ_LINE_MAX (11 + 21 + 12 + 12 + 21 + 11 + 2 + 4 * TASK_COMM_LEN + 1)
 
@@ -53,6 +53,29 @@ static int rz_buf_add(struct rz_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/* @v in decimal and then @end at @out: the bytes written. */
+static size_t rz_num(char *out, u64 v, char end)
+{
+	char digits[20];
+	size_t n = 0, i = 0;
+
+	do {
+		digits[i++] = '0' + do_div(v, 10);
+	} while (v);
+	while (i)
+		out[n++] = digits[--i];
+	out[n++] = end;
+	return n;
+}
+
+static size_t rz_int(char *out, int v, char end)
+{
+	if (v >= 0)
+		return rz_num(out, v, end);
+	*out = '-';
+	return 1 + rz_num(out + 1, -(s64)v, end);
+}
+
 /* As /proc/self/mountinfo escapes: '\', newline, the unprintable. */
 static size_t rz_escape(char *out, const char *comm)
 {
@@ -62,15 +85,23 @@ static size_t rz_escape(char *out, const char *comm)
 	for (i = 0; i < TASK_COMM_LEN && comm[i]; i++) {
 		unsigned char c = comm[i];
 
-		if (c == '\\' || c < 0x20 || c > 0x7e)
-			n += sprintf(out + n, "\\%03o", c);
-		else
+		if (c == '\\' || c < 0x20 || c > 0x7e) {
+			out[n++] = '\\';
+			out[n++] = '0' + (c >> 6);
+			out[n++] = '0' + ((c >> 3) & 7);
+			out[n++] = '0' + (c & 7);
+		} else {
 			out[n++] = c;
+		}
 	}
 	return n;
 }
 
-/* The line of zombie @p, numbered @nr; under RCU. */
+/*
+ * The line of zombie @p, numbered @nr, START as a reader with time
+ * namespace offset @off sees it; under RCU. Formatted by hand: vsnprintf()
+ * was a tenth of the cost of reaping 10,000 zombies in make bench.
+ */
 static size_t rz_line(char *out, struct task_struct *p, int nr, s64 off)
 {
 	struct signal_struct *sig = p->signal;
@@ -79,14 +110,17 @@ static size_t rz_line(char *out, struct task_struct *p, int nr, s64 off)
 		     sig->group_exit_code : p->exit_code;
 	int threads = max(READ_ONCE(sig->nr_threads) - 1, 0);
 	char comm[TASK_COMM_LEN];
-	size_t n;
+	size_t n = 0;
 
 	memcpy(comm, p->comm, sizeof(comm));
 	comm[sizeof(comm) - 1] = '\0';
-	n = sprintf(out, "%d %llu %d %d %llu %d %d ", nr,
-		    rz_start_ticks(p, off), status,
-		    p->exit_signal, div_u64(rz_dead_ns(p), NSEC_PER_MSEC),
-		    threads, p->ptrace ? 1 : 0);
+	n += rz_num(out + n, nr, ' ');
+	n += rz_num(out + n, rz_start_ticks(p, off), ' ');
+	n += rz_int(out + n, status, ' ');
+	n += rz_int(out + n, p->exit_signal, ' ');
+	n += rz_num(out + n, div_u64(rz_dead_ns(p), NSEC_PER_MSEC), ' ');
+	n += rz_num(out + n, threads, ' ');
+	n += rz_num(out + n, p->ptrace ? 1 : 0, ' ');
 	n += rz_escape(out + n, comm);
 	out[n++] = '\n';
 	return n;
