@@ -120,9 +120,7 @@ static void par_loop(int cmd, int rep)
 		default:
 			_exit(0);
 		}
-		r.err = r.ret < 0 ? errno : 0;
-		if (write(rep, &r, sizeof(r)) != sizeof(r))
-			_exit(6);
+		agent_reply(rep, &r);
 	}
 	_exit(0);
 }
@@ -132,11 +130,7 @@ static struct agent par_new(par_fn fn, void *arg)
 	struct agent a = { 0 };
 	int cmd[2], rep[2], n = 0;
 
-	if (pipe(cmd) || pipe(rep))
-		die("pipe");
-	a.pid = fork();
-	if (a.pid < 0)
-		die("fork");
+	a.pid = agent_fork(cmd, rep);
 	if (!a.pid) {
 		pid_t kids[64];
 
@@ -198,13 +192,7 @@ static int line_matches_stat(const struct bline *b, char *why, size_t size)
 
 static void test_load(void)
 {
-	int err = load_module();
-
-	ok(!err, "finit_module loads %s (%s)", module_path, ename(err));
-	if (err) {
-		tap_plan_end();
-		exit(1);
-	}
+	load_or_bail();
 }
 
 static void test_mode(void)
@@ -521,7 +509,6 @@ static void test_comm(void)
  */
 #define NSPROC "/tmp/rzb-nsproc"
 static int ns_cmd[2], ns_rep[2];
-static char ns_stack[256 * 1024] __attribute__((aligned(16)));
 
 static void ns_send(const void *buf, int len)
 {
@@ -646,34 +633,6 @@ static long ns_write(const char *path, const char *payload)
 	return r;
 }
 
-/* The host pid of the process that is @nspid in the namespace of @init. */
-static pid_t host_pid(pid_t init, pid_t nspid)
-{
-	char path[64], line[256];
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t found = 0;
-
-	while (d && (de = readdir(d)) && !found) {
-		pid_t p = atoi(de->d_name);
-		FILE *f;
-		int g, n;
-
-		if (p <= 0 || status_field(p, "PPid:") != init)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/status", p);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "NSpid:\t%d\t%d", &g, &n) == 2 && n == nspid)
-				found = g;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 static void test_pidns(void)
 {
 	char own[64], host[64], pay[256], e[2][48];
@@ -682,18 +641,13 @@ static void test_pidns(void)
 	int i, bad = 0;
 	long r;
 
-	if (pipe(ns_cmd) || pipe(ns_rep))
-		die("pipe");
-	mkdir(NSPROC, 0755);
-	init = clone(ns_init, ns_stack + sizeof(ns_stack), CLONE_NEWPID | SIGCHLD, NULL);
-	if (init < 0)
-		die("clone(CLONE_NEWPID)");
+	init = ns_start(ns_init, ns_cmd, ns_rep, NSPROC);
 	close(ns_cmd[0]);	/* so that a dead init reads as EOF */
 	close(ns_rep[1]);
 	if (ns_recv(z, sizeof(z)) != sizeof(z))
 		die("namespace init");
 	for (i = 0; i < 3; i++)
-		g[i] = host_pid(init, z[i]);
+		g[i] = global_pid(init, z[i]);
 	snprintf(own, sizeof(own), NSPROC "/1/" MODNAME);
 	snprintf(host, sizeof(host), "/proc/%d/" MODNAME, init);
 
@@ -1472,27 +1426,20 @@ static void test_writers4(void)
 
 /* The parent's own waitpid() loop racing a batch of its zombies. */
 struct wr {
-	pthread_barrier_t go;
+	struct racer rc;
 	int fd;
 	char pay[512];
 	long ret;
-	int stop;
 	int head;
 };
 
-static void *race_batch(void *arg)
+static void race_batch(void *arg)
 {
 	struct wr *w = arg;
 
-	for (;;) {
-		pthread_barrier_wait(&w->go);
-		if (w->stop)
-			return NULL;
-		if (w->head)
-			msleep(1);
-		w->ret = bwrite(w->fd, w->pay, strlen(w->pay));
-		pthread_barrier_wait(&w->go);
-	}
+	if (w->head)
+		msleep(1);
+	w->ret = bwrite(w->fd, w->pay, strlen(w->pay));
 }
 
 static void test_waitrace(void)
@@ -1500,12 +1447,10 @@ static void test_waitrace(void)
 	int rounds = ROUNDS() / 4, k = 6, i, j, bad = 0, mod_all = 0, par_all = 0, mixed = 0;
 	long mod_total = 0, r0 = read_long(REAPED);
 	struct wr w = { 0 };
-	pthread_t th;
 
 	if (rounds < 10)
 		rounds = 10;
-	pthread_barrier_init(&w.go, NULL, 2);
-	pthread_create(&th, NULL, race_batch, &w);
+	racer_start(&w.rc, race_batch, &w);
 	for (i = 0; i < rounds; i++) {
 		struct agent a = agent_new(k, i & 0x7f, HOW_FORK, 0, NULL);
 		struct reply r;
@@ -1517,11 +1462,11 @@ static void test_waitrace(void)
 			sprintf(w.pay + strlen(w.pay), "%s%s", j ? " " : "", entry(e, a.kids[j]));
 		w.fd = open_rz(a.pid, O_WRONLY);
 		w.head = i & 1;
-		pthread_barrier_wait(&w.go);
+		racer_go(&w.rc);
 		if (!(i & 1))
 			msleep(1);
 		r = agent_ask(&a, 'L');	/* waitpid() until ECHILD: status counts */
-		pthread_barrier_wait(&w.go);
+		racer_go(&w.rc);
 		close(w.fd);
 		mod = k - r.status;
 		mod_total += mod;
@@ -1533,9 +1478,7 @@ static void test_waitrace(void)
 		mixed += mod && mod < k;
 		agent_end(&a);
 	}
-	w.stop = 1;
-	pthread_barrier_wait(&w.go);
-	pthread_join(th, NULL);
+	racer_stop(&w.rc);
 	diag("waitrace: %d rounds of %d zombies: the batch took all %d times, the parent all %d, shared %d; module reaped %ld",
 	     rounds, k, mod_all, par_all, mixed, mod_total);
 	ok(!bad && read_long(REAPED) - r0 == mod_total && mod_total > 0 && mod_total < (long)rounds * k,
@@ -1614,96 +1557,6 @@ static void test_pidsmax(void)
 }
 
 /* Privilege: EPERM for read and write without CAP_SYS_ADMIN. */
-static int drop_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	d[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	d[CAP_SYS_ADMIN / 32].inheritable &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &h, d);
-}
-
-enum { P_SETUID, P_USERNS, P_NOCAP, P_OPEN_NOCAP, P_OPEN_UNPRIV };
-
-/* In a child: open @parent's file, change credentials (@how), read or write. */
-static int try_priv(pid_t parent, int how, const char *payload)
-{
-	int p[2], err = -1;
-	pid_t c;
-
-	if (pipe(p))
-		die("pipe");
-	c = fork();
-	if (!c) {
-		int fd, flags = payload ? O_WRONLY : O_RDONLY;
-		char buf[256];
-
-		if (how == P_OPEN_UNPRIV &&
-		    (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
-			_exit(100);
-		if ((how == P_OPEN_NOCAP || how == P_NOCAP) && drop_cap_sys_admin())
-			_exit(101);
-		fd = open_rz(parent, flags);
-		if (fd < 0) {
-			err = errno;
-		} else {
-			if (how == P_SETUID &&
-			    (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
-				_exit(102);
-			if (how == P_USERNS && unshare(CLONE_NEWUSER))
-				_exit(103);
-			err = payload ? write_fd(fd, payload, strlen(payload)) :
-					(read(fd, buf, sizeof(buf)) < 0 ? errno : 0);
-		}
-		_exit(write(p[1], &err, sizeof(err)) != sizeof(err));
-	}
-	close(p[1]);
-	if (read(p[0], &err, sizeof(err)) != sizeof(err))
-		err = -1;
-	close(p[0]);
-	waitpid(c, NULL, 0);
-	return err;
-}
-
-/* A process without CAP_SYS_ADMIN opens the file and passes us the fd. */
-static int passed_fd(pid_t parent, int flags)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int sv[2], fd = -1;
-	pid_t c;
-
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
-		die("socketpair");
-	c = fork();
-	if (!c) {
-		if (drop_cap_sys_admin())
-			_exit(1);
-		fd = open_rz(parent, flags);
-		if (fd < 0)
-			_exit(2);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		_exit(sendmsg(sv[1], &m, 0) == 1 ? 0 : 3);
-	}
-	if (recvmsg(sv[0], &m, 0) == 1 && (cm = CMSG_FIRSTHDR(&m)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	waitpid(c, NULL, 0);
-	close(sv[0]);
-	close(sv[1]);
-	return fd;
-}
-
 static void test_perm(void)
 {
 	static const struct {
@@ -2330,21 +2183,13 @@ static void test_faults(void)
 static void test_unload(void)
 {
 	struct stat st;
-	int err;
 
-	if (!module_loaded() && (err = load_module()))
-		diag("reload: %s", ename(err));
-	err = unload_module_retry();
-	ok(!err && !module_loaded(), "enabled=0 then rmmod unloads (%s)", ename(err));
+	unload_last();
 	ok(stat("/proc/self/" MODNAME, &st) < 0 && errno == ENOENT,
 	   "after rmmod no /proc/<pid>/reap_zombie is left");
 }
 
-#define T(name) { #name, test_##name }
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct rz_test tests[] = {
 	T(load),    T(mode),	 T(fields),    T(threads),  T(comm),
 	T(pidns),   T(dead_ms),	 T(grammar),   T(stale),    T(foreign),
 	T(livechild), T(partial), T(writers4), T(waitrace), T(pidsmax),
@@ -2353,20 +2198,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	const char *only = getenv("RZ_ONLY");
-	unsigned int i;
-
-	guest_start(argc, argv, "rzbatch");
-	signal(SIGUSR1, SIG_IGN);
-
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		/* RZ_ONLY=name,name: just those (load and unload always) */
-		if (only && i && i + 1 < sizeof(tests) / sizeof(tests[0]) &&
-		    !strstr(only, tests[i].name))
-			continue;
-		tests[i].fn();
-	}
-
-	tap_plan_end();
-	return tap_failed ? 1 : 0;
+	return run_tests(argc, argv, "rzbatch", tests,
+			 sizeof(tests) / sizeof(tests[0]));
 }

@@ -125,23 +125,36 @@ static long read_long(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-/* State letter of /proc/<pid>/stat (or .../task/<tid>/stat); 0 if gone. */
-static char task_state(const char *path)
+/*
+ * Read a stat file into @buf: what follows its comm's ")", or NULL when it
+ * cannot be read (gone).
+ */
+static char *read_stat_rest(const char *path, char *buf, size_t size)
 {
-	char buf[1024];
 	int fd = open(path, O_RDONLY);
 	ssize_t n;
 	char *p;
 
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = 0;
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : '?';
+	return p ? p + 1 : NULL;
+}
+
+/* State letter of /proc/<pid>/stat (or .../task/<tid>/stat); 0 if gone. */
+static char task_state(const char *path)
+{
+	char buf[1024];
+	char *p = read_stat_rest(path, buf, sizeof(buf));
+
+	if (!p)
+		return 0;
+	return p[0] == ' ' ? p[1] : '?';
 }
 
 static char proc_state(pid_t pid)
@@ -285,6 +298,18 @@ static int load_module(void)
 	return err;
 }
 
+/* The first test of a program: load the module, or end the TAP there. */
+static void load_or_bail(void)
+{
+	int err = load_module();
+
+	ok(!err, "finit_module loads %s (%s)", module_path, ename(err));
+	if (err) {
+		tap_plan_end();
+		exit(1);
+	}
+}
+
 static int unload_module(void)
 {
 	return syscall(SYS_delete_module, MODNAME, O_NONBLOCK) ? errno : 0;
@@ -305,6 +330,18 @@ static int unload_module_retry(void)
 		msleep(1);
 	}
 	return err;
+}
+
+/* The last test of a program: unload the module (loaded again if need be). */
+static void unload_last(void)
+{
+	int err;
+
+	if (!module_loaded() && (err = load_module()))
+		diag("reload: %s", ename(err));
+	err = unload_module_retry();
+	ok(!err && !module_loaded(), "enabled=0 then rmmod unloads (%s)",
+	   ename(err));
 }
 
 static pid_t reap_any_child(int flags, int *status)
@@ -344,6 +381,14 @@ struct reply {
 	int err;
 	int status;
 };
+
+/* In an agent: send @r, its errno taken from a failed r->ret. */
+static void agent_reply(int rep, struct reply *r)
+{
+	r->err = r->ret < 0 ? errno : 0;
+	if (write(rep, r, sizeof(*r)) != sizeof(*r))
+		_exit(6);
+}
 
 static int agent_blocks_sigchld;	/* next agents block SIGCHLD */
 static pid_t agent_pgid;	/* next agents' zombies join this pgrp */
@@ -441,11 +486,86 @@ static void agent_main(int cmd, int rep, int n, int code, int how, int nlive,
 		default:
 			_exit(0);
 		}
-		r.err = r.ret < 0 ? errno : 0;
-		if (write(rep, &r, sizeof(r)) != sizeof(r))
-			_exit(6);
+		agent_reply(rep, &r);
 	}
 	_exit(0);
+}
+
+/* Global pid of the child of @parent that is @nspid in its namespace. */
+static pid_t global_pid(pid_t parent, pid_t nspid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && (e = readdir(d))) {
+		pid_t p = atoi(e->d_name);
+		char path[64], line[256];
+		int g, n;
+		FILE *f;
+
+		if (p <= 0 || status_field(p, "PPid:") != parent)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/status", p);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "NSpid:\t%d\t%d", &g, &n) == 2 &&
+			    n == nspid)
+				found = g;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static char ns_stack[256 * 1024] __attribute__((aligned(16)));
+
+/*
+ * Start @init as PID 1 of a new pid namespace, with a command pipe @cmd
+ * and a reply pipe @rep, and @procdir made for its proc mount.
+ */
+static pid_t ns_start(int (*init)(void *), int cmd[2], int rep[2],
+		      const char *procdir)
+{
+	pid_t pid;
+
+	if (pipe(cmd) || pipe(rep))
+		die("pipe");
+	mkdir(procdir, 0755);
+	pid = clone(init, ns_stack + sizeof(ns_stack), CLONE_NEWPID | SIGCHLD,
+		    NULL);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID)");
+	return pid;
+}
+
+/* Drop CAP_SYS_ADMIN from every set of the calling thread: 0 or -1. */
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	d[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
+	d[CAP_SYS_ADMIN / 32].inheritable &= ~(1u << (CAP_SYS_ADMIN % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+/* Two pipes, a command's and a reply's, then fork(): the child's pid. */
+static pid_t agent_fork(int cmd[2], int rep[2])
+{
+	pid_t pid;
+
+	if (pipe(cmd) || pipe(rep))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	return pid;
 }
 
 static struct agent agent_new(int n, int code, int how, int nlive,
@@ -454,11 +574,7 @@ static struct agent agent_new(int n, int code, int how, int nlive,
 	struct agent a = { .n = n, .nlive = nlive };
 	int cmd[2], rep[2], i;
 
-	if (pipe(cmd) || pipe(rep))
-		die("pipe");
-	a.pid = fork();
-	if (a.pid < 0)
-		die("fork");
+	a.pid = agent_fork(cmd, rep);
 	if (!a.pid) {
 		close(cmd[1]);
 		close(rep[0]);
@@ -943,6 +1059,99 @@ static int open_rz(pid_t pid, int flags)
 	return open(path, flags | O_CLOEXEC);
 }
 
+/*
+ * How try_priv() lacks the privilege: setuid(65534) after opening; a new
+ * user namespace after opening; uid 0 without CAP_SYS_ADMIN from the
+ * start; the same; CAP_SYS_ADMIN dropped after opening (the writer's own
+ * check); uid 65534 from the start.
+ */
+enum { P_SETUID, P_USERNS, P_NOCAP, P_OPEN_NOCAP, P_NOCAP_AFTER_OPEN,
+       P_OPEN_UNPRIV };
+
+/*
+ * In a child: open @parent's file, change credentials (@how), then read
+ * (@payload NULL) or write @payload. Returns the errno, 0 on success.
+ */
+static int try_priv(pid_t parent, int how, const char *payload)
+{
+	int p[2], err = -1;
+	pid_t c;
+
+	if (pipe(p))
+		die("pipe");
+	c = fork();
+	if (!c) {
+		int fd, flags = payload ? O_WRONLY : O_RDONLY;
+		char buf[256];
+
+		if (how == P_OPEN_UNPRIV &&
+		    (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+			_exit(100);
+		if ((how == P_OPEN_NOCAP || how == P_NOCAP) && drop_cap_sys_admin())
+			_exit(101);
+		fd = open_rz(parent, flags);
+		if (fd < 0) {
+			err = errno;
+		} else {
+			if (how == P_SETUID &&
+			    (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)))
+				_exit(102);
+			if (how == P_USERNS && unshare(CLONE_NEWUSER))
+				_exit(103);
+			if (how == P_NOCAP_AFTER_OPEN && drop_cap_sys_admin())
+				_exit(104);
+			err = payload ? write_fd(fd, payload, strlen(payload)) :
+					(read(fd, buf, sizeof(buf)) < 0 ? errno : 0);
+		}
+		_exit(write(p[1], &err, sizeof(err)) != sizeof(err));
+	}
+	close(p[1]);
+	if (read(p[0], &err, sizeof(err)) != sizeof(err))
+		err = -1;
+	close(p[0]);
+	waitpid(c, NULL, 0);
+	return err;
+}
+
+/*
+ * A process without CAP_SYS_ADMIN opens @parent's file (@flags) and passes
+ * us the fd: -1 if it could not.
+ */
+static int passed_fd(pid_t parent, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int sv[2], fd = -1;
+	pid_t c;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		die("socketpair");
+	c = fork();
+	if (!c) {
+		if (drop_cap_sys_admin())
+			_exit(1);
+		fd = open_rz(parent, flags);
+		if (fd < 0)
+			_exit(2);
+		cm = CMSG_FIRSTHDR(&m);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		_exit(sendmsg(sv[1], &m, 0) == 1 ? 0 : 3);
+	}
+	if (recvmsg(sv[0], &m, 0) == 1 && (cm = CMSG_FIRSTHDR(&m)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	waitpid(c, NULL, 0);
+	close(sv[0]);
+	close(sv[1]);
+	return fd;
+}
+
+
 /* @parent's listing, read in @chunk-byte pieces. */
 static struct blist blist_read(pid_t parent, size_t chunk)
 {
@@ -976,21 +1185,13 @@ struct pstat {
 static int pstat_path(const char *path, struct pstat *ps)
 {
 	char buf[2048], *p, *tok;
-	int fd = open(path, O_RDONLY), field;
-	ssize_t n;
+	int field;
 
 	memset(ps, 0, sizeof(*ps));
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
+	p = read_stat_rest(path, buf, sizeof(buf));
 	if (!p)
 		return 0;
-	for (field = 3, tok = strtok(p + 1, " \n"); tok;
+	for (field = 3, tok = strtok(p, " \n"); tok;
 	     tok = strtok(NULL, " \n"), field++) {
 		if (field == 3)
 			ps->state = tok[0];
@@ -1089,6 +1290,88 @@ static int batch_parse(const char *b, size_t n, pid_t *pids,
 			return k;
 		p++;
 	}
+}
+
+/* ---------------------------------------------------------------- racers */
+
+/*
+ * A thread that races the test: each round starts and ends at a barrier
+ * both pass (racer_go() twice), and in between the racer runs @fn(@arg)
+ * while the test does its own part.
+ */
+struct racer {
+	pthread_barrier_t go;
+	pthread_t th;
+	int stop;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void *racer_main(void *p)
+{
+	struct racer *r = p;
+
+	for (;;) {
+		pthread_barrier_wait(&r->go);
+		if (r->stop)
+			return NULL;
+		r->fn(r->arg);
+		pthread_barrier_wait(&r->go);
+	}
+}
+
+static void racer_start(struct racer *r, void (*fn)(void *), void *arg)
+{
+	r->stop = 0;
+	r->fn = fn;
+	r->arg = arg;
+	pthread_barrier_init(&r->go, NULL, 2);
+	if (pthread_create(&r->th, NULL, racer_main, r))
+		die("pthread_create");
+}
+
+static void racer_go(struct racer *r)
+{
+	pthread_barrier_wait(&r->go);
+}
+
+static void racer_stop(struct racer *r)
+{
+	r->stop = 1;
+	pthread_barrier_wait(&r->go);
+	pthread_join(r->th, NULL);
+	pthread_barrier_destroy(&r->go);
+}
+
+/* ------------------------------------------------------------ the runner */
+
+struct rz_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+#define T(name) { #name, test_##name }
+
+/*
+ * The guest program's main: start, run @tests in order (RZ_ONLY=name,name:
+ * just those, and always the first and the last, which load and unload
+ * the module), end the TAP. The exit status says whether all passed.
+ */
+static int run_tests(int argc, char **argv, const char *name,
+		     const struct rz_test *tests, unsigned int n)
+{
+	const char *only = getenv("RZ_ONLY");
+	unsigned int i;
+
+	guest_start(argc, argv, name);
+	signal(SIGUSR1, SIG_IGN);
+	for (i = 0; i < n; i++) {
+		if (only && i && i + 1 < n && !strstr(only, tests[i].name))
+			continue;
+		tests[i].fn();
+	}
+	tap_plan_end();
+	return tap_failed ? 1 : 0;
 }
 
 #endif /* RZ_LIB_H */

@@ -18,13 +18,7 @@
 
 static void test_load(void)
 {
-	int err = load_module();
-
-	ok(!err, "finit_module loads %s (%s)", module_path, ename(err));
-	if (err) {
-		tap_plan_end();
-		exit(1);
-	}
+	load_or_bail();
 	ok(!strcmp(read_str(PARAM), "Y"), "parameter enabled reads Y (%s)",
 	   read_str(PARAM));
 	ok(kmsg_has(MODNAME ": version ") &&
@@ -146,104 +140,11 @@ static void test_payloads(void)
 	agent_end(&a);
 }
 
-static int drop_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	d[CAP_SYS_ADMIN / 32].permitted &= ~(1u << (CAP_SYS_ADMIN % 32));
-	d[CAP_SYS_ADMIN / 32].inheritable &= ~(1u << (CAP_SYS_ADMIN % 32));
-	return syscall(SYS_capset, &h, d);
-}
-
-enum { PRIV_SETUID, PRIV_USERNS, PRIV_NOCAP, PRIV_OPEN_UNPRIV };
-
-/* In a child: open as root, change credentials, write. Returns errno. */
-static int try_unprivileged(pid_t z, int how)
-{
-	int p[2], err = -1;
-	pid_t c;
-
-	if (pipe(p))
-		die("pipe");
-	c = fork();
-	if (!c) {
-		int fd = -1;
-
-		if (how == PRIV_OPEN_UNPRIV) {
-			if (setresgid(65534, 65534, 65534) ||
-			    setresuid(65534, 65534, 65534))
-				_exit(100);
-			fd = open_reap(z);
-			err = fd < 0 ? errno : write_fd(fd, "1", 1);
-		} else {
-			fd = open_reap(z);
-			if (fd < 0)
-				_exit(101);
-			if (how == PRIV_SETUID &&
-			    (setresgid(65534, 65534, 65534) ||
-			     setresuid(65534, 65534, 65534)))
-				_exit(102);
-			if (how == PRIV_USERNS && unshare(CLONE_NEWUSER))
-				_exit(103);
-			if (how == PRIV_NOCAP && drop_cap_sys_admin())
-				_exit(104);
-			err = write_fd(fd, "1", 1);
-		}
-		if (write(p[1], &err, sizeof(err)) != sizeof(err))
-			_exit(105);
-		_exit(0);
-	}
-	close(p[1]);
-	if (read(p[0], &err, sizeof(err)) != sizeof(err))
-		err = -1;
-	close(p[0]);
-	waitpid(c, NULL, 0);
-	return err;
-}
-
 /* A process without CAP_SYS_ADMIN opens the file and passes us the fd. */
 static int try_passed_fd(pid_t z)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr m = { 0 };
-	struct cmsghdr *cm;
-	int sv[2], fd = -1, err;
-	pid_t c;
+	int fd = passed_fd(z, O_WRONLY), err;
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
-		die("socketpair");
-	c = fork();
-	if (!c) {
-		if (drop_cap_sys_admin())
-			_exit(1);
-		fd = open_reap(z);
-		if (fd < 0)
-			_exit(2);
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = cbuf;
-		m.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		_exit(sendmsg(sv[1], &m, 0) == 1 ? 0 : 3);
-	}
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cbuf;
-	m.msg_controllen = sizeof(cbuf);
-	if (recvmsg(sv[0], &m, 0) == 1 && (cm = CMSG_FIRSTHDR(&m)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	waitpid(c, NULL, 0);
-	close(sv[0]);
-	close(sv[1]);
 	if (fd < 0)
 		return -1;
 	err = write_fd(fd, "1", 1);	/* we are fully privileged */
@@ -257,17 +158,17 @@ static void test_privilege(void)
 	pid_t z = a.kids[0];
 	int err;
 
-	err = try_unprivileged(z, PRIV_OPEN_UNPRIV);
+	err = try_priv(z, P_OPEN_UNPRIV, "1");
 	ok(err == EACCES && proc_state(z) == 'Z',
 	   "non-root cannot open a zombie's file: EACCES (%s)", ename(err));
-	err = try_unprivileged(z, PRIV_SETUID);
+	err = try_priv(z, P_SETUID, "1");
 	ok(err == EPERM && proc_state(z) == 'Z',
 	   "opened by root, written after setuid(65534): EPERM (%s)",
 	   ename(err));
-	err = try_unprivileged(z, PRIV_USERNS);
+	err = try_priv(z, P_USERNS, "1");
 	ok(err == EPERM && proc_state(z) == 'Z',
 	   "root inside a new user namespace: EPERM (%s)", ename(err));
-	err = try_unprivileged(z, PRIV_NOCAP);
+	err = try_priv(z, P_NOCAP_AFTER_OPEN, "1");
 	ok(err == EPERM && proc_state(z) == 'Z',
 	   "uid 0 without CAP_SYS_ADMIN: EPERM (%s)", ename(err));
 	err = try_passed_fd(z);
@@ -454,7 +355,6 @@ static void test_reaped_meanwhile(void)
  */
 #define NSPROC "/tmp/rz-nsproc"
 static int ns_cmd[2], ns_rep[2];
-static char ns_stack[256 * 1024] __attribute__((aligned(16)));
 
 static int ns_init(void *unused)
 {
@@ -490,48 +390,13 @@ static int ns_init(void *unused)
 	_exit(0);
 }
 
-/* Global pid of the child of @parent that is @nspid in its namespace. */
-static pid_t global_pid(pid_t parent, pid_t nspid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = 0;
-
-	while (d && (e = readdir(d))) {
-		pid_t p = atoi(e->d_name);
-		char path[64], line[256];
-		int g, n;
-		FILE *f;
-
-		if (p <= 0 || status_field(p, "PPid:") != parent)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/status", p);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "NSpid:\t%d\t%d", &g, &n) == 2 &&
-			    n == nspid)
-				found = g;
-		if (f)
-			fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 static void test_pid_namespace(void)
 {
 	pid_t init, nsz, gz;
 	char path[96], b = 1;
 	int fd, err, st;
 
-	if (pipe(ns_cmd) || pipe(ns_rep))
-		die("pipe");
-	mkdir(NSPROC, 0755);
-	init = clone(ns_init, ns_stack + sizeof(ns_stack),
-		     CLONE_NEWPID | SIGCHLD, NULL);
-	if (init < 0)
-		die("clone(CLONE_NEWPID)");
+	init = ns_start(ns_init, ns_cmd, ns_rep, NSPROC);
 	if (read(ns_rep[0], &nsz, sizeof(nsz)) != sizeof(nsz))
 		die("namespace init");
 	snprintf(path, sizeof(path), NSPROC "/%d/stat", nsz);
@@ -616,34 +481,25 @@ static void test_clone_exit_signal(void)
 
 /* The writer races the parent's own waitpid(): one of them wins, once. */
 struct race {
-	pthread_barrier_t go;
+	struct racer rc;
 	int fd;
 	int err;
-	int stop;
 };
 
-static void *race_writer(void *arg)
+static void race_write(void *arg)
 {
 	struct race *r = arg;
 
-	for (;;) {
-		pthread_barrier_wait(&r->go);
-		if (r->stop)
-			return NULL;
-		r->err = r->fd < 0 ? ENOENT : write_fd(r->fd, "1", 1);
-		pthread_barrier_wait(&r->go);
-	}
+	r->err = r->fd < 0 ? ENOENT : write_fd(r->fd, "1", 1);
 }
 
 static void test_race_waitpid(void)
 {
-	struct race r = { .stop = 0 };
+	struct race r = { .fd = -1 };
 	int rounds = env_long("RZ_ROUNDS", 1000), i, ours = 0, theirs = 0;
 	int bad = 0, st;
-	pthread_t th;
 
-	pthread_barrier_init(&r.go, NULL, 2);
-	pthread_create(&th, NULL, race_writer, &r);
+	racer_start(&r.rc, race_write, &r);
 	for (i = 0; i < rounds; i++) {
 		pid_t c = fork(), w;
 
@@ -651,11 +507,11 @@ static void test_race_waitpid(void)
 			_exit(i & 0x7f);
 		wait_state(c, 'Z', 5000);
 		r.fd = open_reap(c);
-		pthread_barrier_wait(&r.go);
+		racer_go(&r.rc);
 		if (i & 1)	/* give the writer a head start every other round */
 			msleep(1);
 		w = waitpid(c, &st, 0);
-		pthread_barrier_wait(&r.go);
+		racer_go(&r.rc);
 		if (r.fd >= 0)
 			close(r.fd);
 		if (!r.err && w < 0 && errno == ECHILD)
@@ -667,9 +523,7 @@ static void test_race_waitpid(void)
 		if (exists(c))
 			bad++;
 	}
-	r.stop = 1;
-	pthread_barrier_wait(&r.go);
-	pthread_join(th, NULL);
+	racer_stop(&r.rc);
 	diag("race with waitpid(): module %d, parent %d, neither or both %d",
 	     ours, theirs, bad);
 	ok(!bad && ours + theirs == rounds && ours && theirs,
@@ -1223,11 +1077,9 @@ static void test_two_writers(void)
 {
 	int rounds = env_long("RZ_ROUNDS", 1000), i, bad = 0, first = 0, st;
 	int fd, err;
-	struct race d = { .stop = 0 };	/* d.fd: the second writer's */
-	pthread_t th;
+	struct race d = { .fd = -1 };	/* d.fd: the second writer's */
 
-	pthread_barrier_init(&d.go, NULL, 2);
-	pthread_create(&th, NULL, race_writer, &d);
+	racer_start(&d.rc, race_write, &d);
 	for (i = 0; i < rounds; i++) {
 		pid_t c = fork();
 
@@ -1236,9 +1088,9 @@ static void test_two_writers(void)
 		wait_state(c, 'Z', 5000);
 		fd = open_reap(c);
 		d.fd = open_reap(c);
-		pthread_barrier_wait(&d.go);
+		racer_go(&d.rc);
 		err = fd < 0 ? ENOENT : write_fd(fd, "1", 1);
-		pthread_barrier_wait(&d.go);
+		racer_go(&d.rc);
 		close(fd);
 		close(d.fd);
 		if ((!err && d.err == ESRCH) || (err == ESRCH && !d.err))
@@ -1253,9 +1105,7 @@ static void test_two_writers(void)
 			waitpid(c, &st, 0);
 		}
 	}
-	d.stop = 1;
-	pthread_barrier_wait(&d.go);
-	pthread_join(th, NULL);
+	racer_stop(&d.rc);
 	diag("two writers: the first won %d times, the second %d, wrong %d",
 	     first, rounds - first - bad, bad);
 	ok(!bad, "%d rounds of two writers on one zombie: one reaps it, the other gets ESRCH",
@@ -1759,13 +1609,8 @@ static void test_load_cycles(void)
 static void test_unload(void)
 {
 	struct stat st;
-	int err;
 
-	if (!module_loaded() && (err = load_module()))
-		diag("reload: %s", ename(err));
-	err = unload_module_retry();
-	ok(!err && !module_loaded(), "enabled=0 then rmmod unloads (%s)",
-	   ename(err));
+	unload_last();
 	ok(stat("/proc/self/" MODNAME, &st) < 0 && errno == ENOENT &&
 	   !dir_has("/proc/self", MODNAME),
 	   "after rmmod no /proc/<pid>/reap_zombie is left");
@@ -2196,11 +2041,7 @@ static void test_pressure(void)
 	set_sysctl_long(PID_MAX, pid_max);
 }
 
-#define T(name) { #name, test_##name }
-static const struct {
-	const char *name;
-	void (*fn)(void);
-} tests[] = {
+static const struct rz_test tests[] = {
 	T(load),	   T(presence),	      T(reap_one),
 	T(payloads),	   T(privilege),      T(not_zombie),
 	T(traced),	   T(live_thread),    T(reaped_meanwhile),
@@ -2214,20 +2055,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	const char *only = getenv("RZ_ONLY");
-	unsigned int i;
-
-	guest_start(argc, argv, "rztest");
-	signal(SIGUSR1, SIG_IGN);
-
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		/* RZ_ONLY=name,name: run just those (load and unload always) */
-		if (only && i && i + 1 < sizeof(tests) / sizeof(tests[0]) &&
-		    !strstr(only, tests[i].name))
-			continue;
-		tests[i].fn();
-	}
-
-	tap_plan_end();
-	return tap_failed ? 1 : 0;
+	return run_tests(argc, argv, "rztest", tests,
+			 sizeof(tests) / sizeof(tests[0]));
 }

@@ -650,6 +650,15 @@ TEST_SUITE("cli")
 		      std::set<std::string>{".", "stat", "status"});
 		CHECK(t.read("proc/42/reap_zombie") == "");
 	}
+	// What the dry runs of the seed's 7 with 42, 46 (traced by 99) and 47
+	// print.
+	const std::string dry_run_42_47 =
+	    "pid 42 (worker) would be reaped: exit 42 (dry run)\n"
+	    "pid 47 (unlisted) would be reaped: exit 3 (dry run)\n";
+	const std::string traced_46 =
+	    "zombiectl: pid 46 (traced) is traced by pid 99: its tracer "
+	    "must wait for it or detach\n";
+
 	TEST_CASE("reap explains a refusal from status: thread, tracer")
 	{
 		ProcTree t;
@@ -701,14 +710,9 @@ TEST_SUITE("cli")
 		    zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
 		CHECK(r.rc == 64);
 		// the listing, not the children files, names them
-		CHECK(r.out ==
-		      "pid 42 (worker) would be reaped: exit 42 (dry "
-		      "run)\npid 47 (unlisted) would be reaped: exit 3 "
-		      "(dry run)\n");
+		CHECK(r.out == dry_run_42_47);
 		// the tracer named from its status, read for the refusal only
-		CHECK(r.err ==
-		      "zombiectl: pid 46 (traced) is traced by pid 99: "
-		      "its tracer must wait for it or detach\n");
+		CHECK(r.err == traced_46);
 		auto o = opens.take();
 		CHECK(o[p] ==
 		      std::set<std::string>{".", "stat", "reap_zombie"});
@@ -816,9 +820,7 @@ TEST_SUITE("cli")
 		CHECK(r.rc == 64);
 		CHECK(r.out == "pid 42 (worker) would be reaped: exit 42 (dry "
 			       "run)\n");
-		CHECK(r.err ==
-		      "zombiectl: pid 46 (traced) is traced by pid 99: "
-		      "its tracer must wait for it or detach\n");
+		CHECK(r.err == traced_46);
 		auto o = opens.take();
 		CHECK(o[p].count("task") == 1);
 		CHECK(o[t.proc() + "/43"] ==
@@ -833,13 +835,8 @@ TEST_SUITE("cli")
 		std::filesystem::remove_all(p + "/task");
 		r = zombiectl(t, {"reap", "--dry-run", "--children-of", "7"});
 		CHECK(r.rc == 64);
-		CHECK(r.out ==
-		      "pid 42 (worker) would be reaped: exit 42 (dry "
-		      "run)\npid 47 (unlisted) would be reaped: exit 3 "
-		      "(dry run)\n");
-		CHECK(r.err ==
-		      "zombiectl: pid 46 (traced) is traced by pid 99: "
-		      "its tracer must wait for it or detach\n");
+		CHECK(r.out == dry_run_42_47);
+		CHECK(r.err == traced_46);
 
 		// an empty children file: no children, no zombies
 		t.children(7, 7, {});
@@ -857,10 +854,7 @@ TEST_SUITE("cli")
 		t.children(7, 7, {46, 43, 42});
 		r = zombiectl(t, {"reap", "--dry-run", "42", "47"});
 		CHECK(r.rc == 0);
-		CHECK(r.out ==
-		      "pid 42 (worker) would be reaped: exit 42 (dry "
-		      "run)\npid 47 (unlisted) would be reaped: exit 3 "
-		      "(dry run)\n");
+		CHECK(r.out == dry_run_42_47);
 	}
 	TEST_CASE("reap --all skips what is not a zombie, in pid order")
 	{
