@@ -698,13 +698,18 @@ static struct zrun zr;
 
 static void slurp(int fd, char *buf, size_t size)
 {
+	static char sink[64 * 1024];
 	size_t n = 0;
 	ssize_t r;
 
 	while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) > 0)
 		n += r;
 	buf[n] = 0;
-	while (read(fd, &(char){ 0 }, 1) > 0)	/* drain what did not fit */
+	/*
+	 * Drain what did not fit, in big reads: one byte at a time, the
+	 * 2 MB that reaping 30,000 zombies prints took 30 s on one vCPU.
+	 */
+	while (read(fd, sink, sizeof(sink)) > 0)
 		;
 }
 
