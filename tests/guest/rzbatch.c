@@ -1855,7 +1855,13 @@ static void faults_rw(int have)
 		if (!r)
 			reads_ok++;
 		left = a.n - gone(a.kids, a.n);
-		if ((r && !clean_errno(r)) || (fd >= 0 && (l.bad || (!r && l.n != left)))) {
+		/*
+		 * An open under failing allocations may also end in ENOENT:
+		 * procfs's proc_pident_instantiate() answers a failed inode
+		 * allocation so (seen once in 100 rounds).
+		 */
+		if ((r && !clean_errno(r) && !(r == -ENOENT && (i & 1) && fd < 0)) ||
+		    (fd >= 0 && (l.bad || (!r && l.n != left)))) {
 			if (!bad++)
 				snprintf(why, sizeof(why), "read: %s, %d lines (%d bad) for %d zombies",
 					 ret_name(r), fd >= 0 ? l.n : 0, fd >= 0 ? l.bad : 0, left);
