@@ -16,8 +16,20 @@
 #include <linux/sched/signal.h>
 #include <linux/time_namespace.h>
 
-#ifndef CONFIG_X86_64
-#error "reap_zombie supports x86_64 only"
+#if !defined(CONFIG_X86_64) && !defined(CONFIG_ARM64)
+#error "reap_zombie supports x86_64 and arm64 only"
+#endif
+
+/*
+ * Whether kallsyms knows data symbols (tasklist_lock, tgid_base_stuff):
+ * then sprint_symbol() verifies each address the module finds. Without
+ * CONFIG_KALLSYMS_ALL (Debian's 6.1 arm64 kernel) each is verified by two
+ * independent means instead (resolve.c, hook.c), which needs the AArch64
+ * decoder (decode-arm64.c) and a queued rwlock (rz_word_read_held()).
+ */
+#define RZ_KALLSYMS_DATA IS_ENABLED(CONFIG_KALLSYMS_ALL)
+#if !RZ_KALLSYMS_DATA && !defined(CONFIG_ARM64)
+#error "reap_zombie needs CONFIG_KALLSYMS_ALL on x86_64"
 #endif
 
 #if !defined(CONFIG_KPROBES) || !defined(CONFIG_KRETPROBES)
@@ -52,12 +64,17 @@ static inline struct pid *rz_inode_pid(struct inode *inode)
 	return *(struct pid **)((char *)inode - RZ_PROC_INODE_VFS_OFFSET);
 }
 
-/* Integer arguments at a function's entry, x86-64 SysV calling convention. */
+/*
+ * Integer arguments at a function's entry, from a kprobe on its first
+ * instruction: x86-64 SysV (rdi, rsi, rdx, rcx), AAPCS64 (x0..x7). The
+ * return address: on the stack (x86-64), in the link register (arm64).
+ */
 static inline unsigned long rz_arg(struct pt_regs *regs, unsigned int n)
 {
 	return regs_get_kernel_argument(regs, n);
 }
 
+#ifdef CONFIG_X86_64
 static inline void rz_set_arg2(struct pt_regs *regs, unsigned long v)
 {
 	regs->dx = v;
@@ -67,6 +84,58 @@ static inline void rz_set_arg3(struct pt_regs *regs, unsigned long v)
 {
 	regs->cx = v;
 }
+
+static inline unsigned long rz_return_address(struct pt_regs *regs)
+{
+	return regs_get_kernel_stack_nth(regs, 0);
+}
+#else
+static inline void rz_set_arg2(struct pt_regs *regs, unsigned long v)
+{
+	regs->regs[2] = v;
+}
+
+static inline void rz_set_arg3(struct pt_regs *regs, unsigned long v)
+{
+	regs->regs[3] = v;
+}
+
+static inline unsigned long rz_return_address(struct pt_regs *regs)
+{
+	return procedure_link_pointer(regs);
+}
+#endif
+
+/*
+ * A queued rwlock's word (include/asm-generic/qrwlock.h, used by x86 and
+ * arm64 alike): the reader count above _QR_SHIFT, a writer in the low
+ * byte. True when it shows one reader more than @before, and no writer.
+ */
+#ifdef CONFIG_QUEUED_RWLOCKS
+static inline bool rz_word_read_held(u32 now)
+{
+	return !(now & _QW_LOCKED) && (now >> _QR_SHIFT) >= 1;
+}
+
+static inline bool rz_word_one_more_reader(u32 before, u32 now)
+{
+	return !(now & _QW_LOCKED) && (now >> _QR_SHIFT) >= 1 &&
+	       (now >> _QR_SHIFT) == (before >> _QR_SHIFT) + 1;
+}
+#elif !RZ_KALLSYMS_DATA
+#error "reap_zombie needs CONFIG_KALLSYMS_ALL or CONFIG_QUEUED_RWLOCKS"
+#else
+/* PREEMPT_RT: rwlock_t is an rt_rwlock; kallsyms verifies instead */
+static inline bool rz_word_read_held(u32 now)
+{
+	return false;
+}
+
+static inline bool rz_word_one_more_reader(u32 before, u32 now)
+{
+	return false;
+}
+#endif
 
 /*
  * A child of @dir by name through the filesystem (->lookup), and one only
@@ -131,11 +200,24 @@ static inline u64 rz_start_ticks(const struct task_struct *p, s64 off)
 #ifndef CONFIG_SCHED_INFO
 #error "reap_zombie needs CONFIG_SCHED_INFO (CONFIG_SCHEDSTATS or CONFIG_TASK_DELAY_ACCT)"
 #endif
+/*
+ * Without CONFIG_HAVE_UNSTABLE_SCHED_CLOCK (arm64) sched_clock_cpu() is
+ * sched_clock() itself (kernel/sched/clock.c), and only that is exported.
+ */
+static inline u64 rz_sched_clock_cpu(int cpu)
+{
+#ifdef CONFIG_HAVE_UNSTABLE_SCHED_CLOCK
+	return sched_clock_cpu(cpu);
+#else
+	return sched_clock();
+#endif
+}
+
 static inline u64 rz_dead_ns(const struct task_struct *p)
 {
 	u64 end = p->sched_info.last_arrival +
 		  (p->se.sum_exec_runtime - p->se.prev_sum_exec_runtime);
-	u64 now = sched_clock_cpu(task_cpu(p));
+	u64 now = rz_sched_clock_cpu(task_cpu(p));
 
 	return now > end ? now - end : 0;
 }

@@ -50,8 +50,17 @@ static atomic_t rz_inflight = ATOMIC_INIT(0);
 
 /* Set while init looks up RZ_PROBE_NAME; filled by the lookup probe. */
 static struct task_struct *rz_learner;
-static unsigned long rz_learn_ents, rz_learn_end;
+static unsigned long rz_learn_ents, rz_learn_end, rz_learn_ret;
 static struct pid *rz_learn_pid;
+
+const char *rz_table_how;
+
+/* Testing only: move the table before it is verified (load must fail). */
+static int rz_test_skew;
+module_param_named(test_skew_tgid_base, rz_test_skew, int, 0);
+
+/* The caller whose code passes the table: fs/proc/base.c */
+#define RZ_TABLE_CALLER "proc_tgid_base_lookup"
 
 static bool rz_name_is(const struct dentry *d, const char *name)
 {
@@ -66,7 +75,8 @@ static bool rz_enter(void)
 	atomic_inc(&rz_inflight);
 	/* count ourselves in before looking at rz_served */
 	smp_mb__after_atomic();
-	if (READ_ONCE(rz_served))
+	/* and the table is read only after rz_served: pairs with serve(true) */
+	if (smp_load_acquire(&rz_served))
 		return true;
 	atomic_dec(&rz_inflight);
 	return false;
@@ -91,6 +101,7 @@ static int rz_lookup_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 		rz_learn_pid = rz_inode_pid((struct inode *)rz_arg(regs, 0));
 		rz_learn_ents = ents;
 		rz_learn_end = rz_arg(regs, 3);
+		rz_learn_ret = rz_return_address(regs);
 		return 1;
 	}
 	if (ents != (unsigned long)rz_tgid_base ||
@@ -177,6 +188,43 @@ static int rz_learn(void)
 	return 0;
 }
 
+/*
+ * Where kallsyms has no data symbols: the table and its end that
+ * proc_pident_lookup() was passed must be what the code of its caller,
+ * proc_tgid_base_lookup() (a text symbol: kallsyms has those), builds for
+ * its third and fourth arguments just before the call.
+ */
+static int rz_check_table_code(void)
+{
+	unsigned long off, args[4], known = 0;
+	int err;
+
+	if (!rz_symbol_offset(rz_learn_ret, RZ_TABLE_CALLER, &off, NULL) ||
+	    off < 4) {
+		pr_err("cannot load: proc_pident_lookup() was called from %pS, not proc_tgid_base_lookup()\n",
+		       (void *)rz_learn_ret);
+		return -ENXIO;
+	}
+	err = rz_decode_call_args((void *)(rz_learn_ret - off), off, args,
+				  ARRAY_SIZE(args), &known);
+	if (err || !(known & BIT(2)) || !(known & BIT(3))) {
+		pr_err("cannot load: cannot read the table proc_tgid_base_lookup() passes from its code (%d, arguments known %#lx)\n",
+		       err, known);
+		return -ENXIO;
+	}
+	if (args[2] + rz_test_skew != rz_learn_ents ||
+	    args[3] + rz_test_skew != rz_learn_end) {
+		pr_err("cannot load: tgid_base_stuff: proc_tgid_base_lookup() passed %pS..%pS, its code builds %pS..%pS\n",
+		       (void *)rz_learn_ents, (void *)rz_learn_end,
+		       (void *)(args[2] + rz_test_skew),
+		       (void *)(args[3] + rz_test_skew));
+		return -ENXIO;
+	}
+	rz_table_how =
+		"no kallsyms data symbols: passed by proc_tgid_base_lookup(), decoded from it";
+	return 0;
+}
+
 /* Check what rz_learn() caught; on success rz_tgid_base is set. */
 static int rz_check_table(void)
 {
@@ -185,18 +233,24 @@ static int rz_check_table(void)
 	unsigned int i, n;
 
 	if (!rz_learn_ents) {
-		pr_err("proc_pident_lookup() was not called for /proc/<pid>: cannot find tgid_base_stuff\n");
+		pr_err("cannot load: proc_pident_lookup() was not called for /proc/<pid>: cannot find tgid_base_stuff\n");
 		return -ENXIO;
 	}
-	if (!rz_symbol_is(rz_learn_ents, "tgid_base_stuff")) {
-		pr_err("proc_pident_lookup() got %pS, not tgid_base_stuff\n",
-		       (void *)rz_learn_ents);
+	if (RZ_KALLSYMS_DATA) {
+		if (!rz_symbol_is(rz_learn_ents + rz_test_skew,
+				  "tgid_base_stuff")) {
+			pr_err("cannot load: proc_pident_lookup() got %pS, not tgid_base_stuff\n",
+			       (void *)(rz_learn_ents + rz_test_skew));
+			return -ENXIO;
+		}
+		rz_table_how = "verified by kallsyms";
+	} else if (rz_check_table_code()) {
 		return -ENXIO;
 	}
 	n = bytes / sizeof(*ents);
 	if (rz_learn_end < rz_learn_ents || bytes % sizeof(*ents) ||
 	    n < 8 || n > 512) {
-		pr_err("tgid_base_stuff spans %lu bytes: struct pid_entry layout differs\n",
+		pr_err("cannot load: tgid_base_stuff spans %lu bytes: struct pid_entry layout differs\n",
 		       bytes);
 		return -ENXIO;
 	}
@@ -204,17 +258,17 @@ static int rz_check_table(void)
 		if (!ents[i].name || ents[i].len != strnlen(ents[i].name, 64) ||
 		    !(S_ISDIR(ents[i].mode) || S_ISREG(ents[i].mode) ||
 		      S_ISLNK(ents[i].mode))) {
-			pr_err("tgid_base_stuff entry %u is malformed: struct pid_entry layout differs\n",
+			pr_err("cannot load: tgid_base_stuff entry %u is malformed: struct pid_entry layout differs\n",
 			       i);
 			return -ENXIO;
 		}
 		if (!strcmp(ents[i].name, RZ_FILE_NAME)) {
-			pr_err("/proc/<pid>/" RZ_FILE_NAME " already exists\n");
+			pr_err("cannot load: /proc/<pid>/" RZ_FILE_NAME " already exists\n");
 			return -EEXIST;
 		}
 	}
 	if (rz_learn_pid != task_tgid(current)) {
-		pr_err("struct proc_inode layout differs: pid not found at -%d from vfs_inode\n",
+		pr_err("cannot load: struct proc_inode layout differs: pid not found at -%d from vfs_inode\n",
 		       RZ_PROC_INODE_VFS_OFFSET);
 		return -ENXIO;
 	}
@@ -246,13 +300,13 @@ int rz_hook_init(void)
 
 	err = register_kretprobes(rz_probes, ARRAY_SIZE(rz_probes));
 	if (err) {
-		pr_err("cannot probe proc_pident_lookup/proc_pident_readdir: %d\n",
+		pr_err("cannot load: cannot probe proc_pident_lookup/proc_pident_readdir: %d\n",
 		       err);
 		return err == -ENOENT ? -ENXIO : err;
 	}
 	for (i = 0; i < ARRAY_SIZE(rz_probes); i++) {
 		if (!rz_probe_placed(rz_probes[i])) {
-			pr_err("probe for %s landed at %pS\n",
+			pr_err("cannot load: probe for %s landed at %pS\n",
 			       rz_probes[i]->kp.symbol_name,
 			       rz_probes[i]->kp.addr);
 			err = -ENXIO;
@@ -261,7 +315,7 @@ int rz_hook_init(void)
 	}
 	err = rz_learn();
 	if (err) {
-		pr_err("cannot mount proc to look up /proc/<pid>: %d\n", err);
+		pr_err("cannot load: cannot mount proc to look up /proc/<pid>: %d\n", err);
 		goto fail;
 	}
 	err = rz_check_table();
@@ -381,14 +435,17 @@ int rz_hook_serve(bool on)
 {
 	int err;
 
-	WRITE_ONCE(rz_served, on);
-	if (on)
+	if (on) {
+		/* the table is built before anyone can see it served */
+		smp_store_release(&rz_served, true);
 		return 0;
+	}
+	WRITE_ONCE(rz_served, false);
 	smp_mb(); /* pairs with rz_enter() */
 	while (atomic_read(&rz_inflight))
 		usleep_range(50, 200);
 	err = rz_prune();
 	if (err)
-		WRITE_ONCE(rz_served, true);
+		smp_store_release(&rz_served, true);
 	return err;
 }

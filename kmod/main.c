@@ -73,12 +73,10 @@ static int __init rz_init(void)
 {
 	int err;
 
+	/* each failure below logs its own reason */
 	err = rz_resolve_tasklist_lock();
-	if (err) {
-		pr_err("cannot load: tasklist_lock not found in kill_pgrp() (%d)\n",
-		       err);
+	if (err)
 		return -ENXIO;
-	}
 	err = rz_hook_init();
 	if (err)
 		return err;
@@ -95,9 +93,9 @@ static int __init rz_init(void)
 	if (err)
 		goto fail_reaper;
 
-	pr_info("version %s loaded: tasklist_lock %pS via kill_pgrp(), tgid_base_stuff with %u entries via proc_pident_lookup(), %s\n",
-		RZ_VERSION, rz_tasklist_lock, rz_hook_nents(),
-		rz_enabled ? "enabled" : "disabled");
+	pr_info("version %s loaded: tasklist_lock %pS via kill_pgrp() (%s), tgid_base_stuff with %u entries via proc_pident_lookup() (%s), %s\n",
+		RZ_VERSION, rz_tasklist_lock, rz_tasklist_how, rz_hook_nents(),
+		rz_table_how, rz_enabled ? "enabled" : "disabled");
 	return 0;
 
 fail_reaper:

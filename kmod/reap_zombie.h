@@ -20,14 +20,24 @@ struct rz_entry {
 
 /* resolve.c: kernel data found without calling non-exported code */
 extern rwlock_t *rz_tasklist_lock;
+extern const char *rz_tasklist_how;
 bool rz_symbol_is(unsigned long addr, const char *name);
+bool rz_symbol_offset(unsigned long addr, const char *name,
+		      unsigned long *off, unsigned long *size);
 int rz_resolve_tasklist_lock(void);
+
+/* decode-<arch>.c: what kernel code computes, read and never run */
+int rz_decode_lock_addrs(const void *fn, size_t len, unsigned long *vals,
+			 unsigned int max);
+int rz_decode_call_args(const void *fn, size_t len, unsigned long *args,
+			unsigned int nargs, unsigned long *known);
 
 /* hook.c: the /proc/<tgid>/reap_zombie entry */
 int rz_hook_init(void);
 void rz_hook_exit(void);
 int rz_hook_serve(bool on);
 unsigned int rz_hook_nents(void);
+extern const char *rz_table_how;
 
 /* reaper.c: the zombie_reaper kernel thread */
 int rz_reaper_start(void);
