@@ -256,8 +256,11 @@ static const char *ename(int err)
 	return buf[i];
 }
 
-/* Does the kernel log hold a line containing @needle? */
-static int kmsg_has(const char *needle)
+/*
+ * How many lines of the kernel log contain @needle; the text of the last
+ * one (without the record's header) in @last, if not NULL.
+ */
+static int kmsg_count(const char *needle, char *last, size_t size)
 {
 	char rec[2048];
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
@@ -273,11 +276,25 @@ static int kmsg_has(const char *needle)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		if (strstr(rec, needle))
-			found = 1;
+		if (strstr(rec, needle)) {
+			found++;
+			if (last) {
+				const char *text = strchr(rec, ';');
+
+				snprintf(last, size, "%.*s",
+					 (int)strcspn(text ? text + 1 : rec, "\n"),
+					 text ? text + 1 : rec);
+			}
+		}
 	}
 	close(fd);
 	return found;
+}
+
+/* Does the kernel log hold a line containing @needle? */
+static int kmsg_has(const char *needle)
+{
+	return kmsg_count(needle, NULL, 0) > 0;
 }
 
 static int module_loaded(void)
@@ -285,17 +302,23 @@ static int module_loaded(void)
 	return access("/sys/module/" MODNAME, F_OK) == 0;
 }
 
-static int load_module(void)
+/* finit_module() with module parameters @params: 0 or an errno. */
+static int load_module_params(const char *params)
 {
 	int fd = open(module_path, O_RDONLY | O_CLOEXEC);
 	int err = 0;
 
 	if (fd < 0)
 		return errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
+	if (syscall(SYS_finit_module, fd, params, 0))
 		err = errno;
 	close(fd);
 	return err;
+}
+
+static int load_module(void)
+{
+	return load_module_params("");
 }
 
 /* The first test of a program: load the module, or end the TAP there. */
