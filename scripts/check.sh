@@ -1,19 +1,23 @@
 #!/bin/bash
 # make check: set up, run every suite on every kernel, end with
 # "N passed, N failed[, N skipped]".
-#   KERNELS="6.1 6.12 7.3"   kernel series to test (default: all of them)
+#   KERNELS="6.1 6.12 7.3"   kernel series to test (default: all of them:
+#                            6.1 6.12 7.3 6.1-cloud 6.1-rt 5.10 6.1-arm64
+#                            6.12-arm64)
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
-KERNELS=${KERNELS:-"6.1 6.12 7.3"}
+KERNELS=${KERNELS:-"6.1 6.12 7.3 6.1-cloud 6.1-rt 5.10 6.1-arm64 6.12-arm64"}
 rm -rf "$build/results"
 mkdir -p "$build/results"
 t_start=$(date +%s)
 
-kvers=() skipped=0 summary=()
+kvers=() kseries=() skipped=0 summary=()
 for series in $KERNELS; do
+	t0=$(date +%s)
 	if kver=$("$top/scripts/setup.sh" "$series" 2>"$build/results/setup-$series.log"); then
 		[ ${#kvers[@]} -gt 0 ] || first_series=$series
-		kvers+=("$kver")
+		kvers+=("$kver") kseries+=("$series")
+		summary+=("kernel $series ($kver): set up in $(($(date +%s) - t0)) s")
 	else
 		reason=$(grep -m1 'error:' "$build/results/setup-$series.log" || tail -n1 "$build/results/setup-$series.log")
 		echo "ok - kernel $series # SKIP cannot fetch its packages: $reason"
@@ -81,27 +85,36 @@ bench_smoke() {
 # rzbatch's races, also run with truly parallel vCPUs
 mttcg_batch_tests=writers4,waitrace
 names=() descs=()
-for kver in "${kvers[@]}"; do
-	if [ ${#names[@]} = 0 ]; then
+for i in "${!kvers[@]}"; do
+	kver=${kvers[$i]}
+	if [ "$i" = 0 ]; then
 		args="rz.cycles=1000 rz.pressure=30000 rz.batch=30000"
 	else
 		args="rz.cycles=100 rz.pressure=10000 rz.batch=10000"
 	fi
 	start boot "$kver" "$kver" 2 "" "$args"
-	names+=("$kver") descs+=("kernel $kver ($args)")
+	names+=("$kver") descs+=("kernel ${kseries[$i]} $kver ($args)")
 done
-for kver in "${kvers[@]}"; do
+# The multi-threaded TCG QEMU is an x86-64 one: the amd64 kernels only.
+for i in "${!kvers[@]}"; do
+	kver=${kvers[$i]}
+	case "$kver" in *-arm64) continue ;; esac
 	start mttcg_boot "$kver-mttcg" "$kver" "rz.cycles=200"
-	names+=("$kver-mttcg") descs+=("kernel $kver, 2 parallel vCPUs (multi-threaded TCG): cycles and races, rz.cycles=200")
+	names+=("$kver-mttcg") descs+=("kernel ${kseries[$i]} $kver, 2 parallel vCPUs (multi-threaded TCG): cycles and races, rz.cycles=200")
 done
 while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
 bench_smoke &
 names+=(bench-smoke) descs+=("make bench smoke test (kernel ${kvers[0]}, 500 zombies, 1 run)")
 wait
 # alone, so that nothing else on the machine shows in its latency figures;
-# rzbatch's 30,000-line listing and batch there too
-boot "${kvers[0]}-1cpu" "${kvers[0]}" 1 pressure,big "rz.pressure=30000 rz.batch=30000"
-names+=("${kvers[0]}-1cpu") descs+=("kernel ${kvers[0]}, one vCPU, pressure tests (rz.pressure=30000, rz.batch=30000)")
+# rzbatch's 30,000-line listing and batch there too. The first kernel, and
+# the PREEMPT_RT one, where tasklist_lock is a sleeping lock.
+for i in "${!kvers[@]}"; do
+	[ "$i" = 0 ] || [ "${kseries[$i]}" = 6.1-rt ] || continue
+	kver=${kvers[$i]}
+	boot "$kver-1cpu" "$kver" 1 pressure,big "rz.pressure=30000 rz.batch=30000"
+	names+=("$kver-1cpu") descs+=("kernel ${kseries[$i]} $kver, one vCPU, pressure tests (rz.pressure=30000, rz.batch=30000)")
+done
 for i in "${!names[@]}"; do
 	n=${names[$i]}
 	cat "$build/results/boot-$n.out"
