@@ -25,7 +25,10 @@ fw=()
 for d in ${RZ_QEMU_DATA:-}; do fw+=(-L "$d"); done
 append="panic=-1 oops=panic panic_on_warn=1 rdinit=/init ${RZ_APPEND:-}"
 if [ "$arch" = arm64 ]; then
-	cmd=("${RZ_QEMU:-qemu-system-aarch64}" "${fw[@]}" -M virt -cpu max,pauth-impdef=on)
+	# (RZ_QEMU only if it is an aarch64 one: make check sets it for amd64)
+	q=qemu-system-aarch64
+	case ${RZ_QEMU:-} in *-aarch64) q=$RZ_QEMU ;; esac
+	cmd=("$q" "${fw[@]}" -M virt -cpu max,pauth-impdef=on)
 	append="console=ttyAMA0 rz.tap=hvc0 $append"
 	chan=(-chardev "file,id=rztap,path=$out/tap.log"
 		-device virtio-serial-device -device virtconsole,chardev=rztap)

@@ -60,6 +60,12 @@ for prog in ${RZ_PROGRAM:-rzbatch rztest}; do
 	fi
 	progs+=("$out/$prog")
 done
+# (make check names the native build for every boot: not for an arm64 one)
+if [ "$arch" = arm64 ] && [ -n "${RZ_ZOMBIECTL:-}" ] &&
+	! "${arm64_cross}readelf" -h "$RZ_ZOMBIECTL" 2>/dev/null | grep -q 'Machine:.*AArch64'; then
+	echo "# RZ_ZOMBIECTL=$RZ_ZOMBIECTL is not an AArch64 program: building user/$ub/zombiectl"
+	RZ_ZOMBIECTL=
+fi
 zctl=${RZ_ZOMBIECTL:-$top/user/$ub/zombiectl}
 if [ -z "${RZ_ZOMBIECTL:-}" ]; then
 	make -s -C "$top/user" "${umake[@]}" "$ub/zombiectl" >"$out/zombiectl-build.log" 2>&1 ||
