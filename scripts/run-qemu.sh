@@ -28,8 +28,10 @@ if [ "$arch" = arm64 ]; then
 	# (RZ_QEMU only if it is an aarch64 one: make check sets it for amd64)
 	q=qemu-system-aarch64
 	case ${RZ_QEMU:-} in *-aarch64) q=$RZ_QEMU ;; esac
+	# shellcheck disable=SC2054
 	cmd=("$q" "${fw[@]}" -M virt -cpu max,pauth-impdef=on)
 	append="console=ttyAMA0 rz.tap=hvc0 $append"
+	# shellcheck disable=SC2054
 	chan=(-chardev "file,id=rztap,path=$out/tap.log"
 		-device virtio-serial-device -device virtconsole,chardev=rztap)
 else
