@@ -9,6 +9,7 @@
 # module of tests/control), with kmod/'s Makefile.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/arm64.sh"
 kver=$1 out=$2
 src=${RZ_MODSRC:-$top/kmod}
 mod=$(sed -n 's/^obj-m := \(.*\)\.o$/\1/p' "$src/Kbuild")
@@ -17,7 +18,15 @@ mkdir -p "$out/src/kmod"
 cp "$src"/*.[ch] "$src"/Kbuild "$top"/kmod/Makefile "$out/src/kmod/"
 rm -f "$out"/src/kmod/*.mod.c
 cp "$top/VERSION" "$out/src/"
-if [ -n "${RZ_KDIR:-}" ] || [ -d "/usr/src/linux-headers-$kver" ]; then
+if [ "$(kver_arch "$kver")" = arm64 ]; then
+	# cross-built against the headers setup-arm64.sh extracted
+	kdir=${RZ_KDIR:-$(arm64_kdir "$kver")}
+	[ -f "$kdir/Makefile" ] || die "no headers for $kver in $kdir (scripts/setup-arm64.sh)"
+	make -s -C "$out/src/kmod" KDIR="$kdir" ARCH=arm64 CROSS_COMPILE="$arm64_cross" \
+		>"$out/build.log" 2>&1 ||
+		{ cat "$out/build.log" >&2; die "module build failed for $kver ($kdir, cross)"; }
+	echo "$out/src/kmod/$mod.ko"
+elif [ -n "${RZ_KDIR:-}" ] || [ -d "/usr/src/linux-headers-$kver" ]; then
 	kdir=${RZ_KDIR:-/usr/src/linux-headers-$kver}
 	[ -z "${RZ_KDIR:-}" ] || [ -f "$kdir/Module.symvers" ] ||
 		die "RZ_KDIR=$kdir: no Module.symvers, not a built kernel tree"

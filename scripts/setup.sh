@@ -10,6 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 series=${1:-6.1}
+case $series in *-arm64) exec "$(dirname "$0")/setup-arm64.sh" "$@" ;; esac
 suite=${kernel_suite[$series]:-}
 [ -n "$suite" ] || die "unknown kernel series $series"
 
