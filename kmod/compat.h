@@ -140,4 +140,23 @@ static inline u64 rz_dead_ns(const struct task_struct *p)
 	return now > end ? now - end : 0;
 }
 
+/*
+ * rz_find_ge_pid(): the first pid numbered @nr or above in @ns, as /proc's
+ * readdir walks them; the caller holds rcu_read_lock(). find_ge_pid() is
+ * exported since Linux 6.1 (commit 4480c27ca3ea "gfs2: Add glockfd debugfs
+ * file", v6.1-rc1): RZ_HAVE_FIND_GE_PID says the kernel's Module.symvers
+ * lists it (Kbuild). Without it, do what 5.10's find_ge_pid() does
+ * (kernel/pid.c): idr_get_next() on the namespace's idr, which is exported.
+ */
+#include <linux/idr.h>
+#include <linux/pid_namespace.h>
+static inline struct pid *rz_find_ge_pid(int nr, struct pid_namespace *ns)
+{
+#ifdef RZ_HAVE_FIND_GE_PID
+	return find_ge_pid(nr, ns);
+#else
+	return idr_get_next(&ns->idr, &nr);
+#endif
+}
+
 #endif /* REAP_ZOMBIE_COMPAT_H */
