@@ -103,11 +103,18 @@ static inline struct dentry *rz_lookup_cached(struct dentry *dir,
  * do_task_stat()'s nsec_to_clock_t(timens_add_boottime_ns(start_boottime)).
  * nsec_to_clock_t() is not exported; USER_HZ divides NSEC_PER_SEC on every
  * architecture Linux has, where it is exact. @off: rz_boot_offset() of the
- * process that reads or wrote the number (its time namespace).
+ * process that reads or wrote the number (its time namespace). Before
+ * v5.11 (5.10) do_task_stat() printed nsec_to_clock_t(start_boottime)
+ * with no time namespace offset; timens_add_boottime_ns() came with the
+ * change that added it (RZ_HAVE_TIMENS_BOOTTIME_NS, Kbuild).
  */
 static inline s64 rz_boot_offset(void)
 {
+#ifdef RZ_HAVE_TIMENS_BOOTTIME_NS
 	return (s64)timens_add_boottime_ns(0);
+#else
+	return 0;
+#endif
 }
 
 static inline u64 rz_start_ticks(const struct task_struct *p, s64 off)
