@@ -170,6 +170,28 @@ static pid_t fork_exit(int code, const char *comm)
 }
 
 /* Checks one listed line against /proc/PID/stat; 1 if all agree. */
+/* Whether the running kernel is older than @major.@minor. */
+static int kernel_before(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma < major || (ma == major && mi < minor);
+}
+
+/*
+ * STATUS against stat's field 52. Before 5.17 that field was the task's own
+ * exit_code, not the process's (commit "exit: Use the correct exit_code in
+ * /proc/<pid>/stat", v5.17): a leader that called exit() before its group
+ * was killed reads 0 there, while wait() and STATUS give the group's code.
+ */
+static int status_matches(long long listed, long long stat52)
+{
+	return listed == stat52 || (stat52 == 0 && kernel_before(5, 17));
+}
+
 static int line_matches_stat(const struct bline *b, char *why, size_t size)
 {
 	struct pstat ps;
@@ -178,7 +200,7 @@ static int line_matches_stat(const struct bline *b, char *why, size_t size)
 		snprintf(why, size, "pid %d: no /proc/%d/stat", b->pid, b->pid);
 		return 0;
 	}
-	if (ps.state != 'Z' || b->start != ps.start || b->status != ps.exit_code ||
+	if (ps.state != 'Z' || b->start != ps.start || !status_matches(b->status, ps.exit_code) ||
 	    b->sig != ps.exit_signal) {
 		snprintf(why, size,
 			 "pid %d: listed START %llu STATUS %lld SIGNAL %lld, stat says state %c, 22: %llu, 52: %lld, 38: %lld",
@@ -247,17 +269,6 @@ struct tn_result {
 	int found;
 	long wret;
 };
-
-/* Whether the running kernel is older than @major.@minor. */
-static int kernel_before(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return 0;
-	return ma < major || (ma == major && mi < minor);
-}
 
 /* In a new time namespace, boottime +1000 s: read @z's START, reap it. */
 static void timens_reader(pid_t parent, pid_t z, int repfd)
