@@ -166,4 +166,34 @@ static inline struct pid *rz_find_ge_pid(int nr, struct pid_namespace *ns)
 #endif
 }
 
+/*
+ * rz_hold_clock(): the clock of max_lock_hold_ns, read after taking
+ * tasklist_lock (or entering a listing's RCU section) and before letting
+ * go. local_clock() less the time the holder has spent preempted, waiting
+ * on a runqueue (sched_info.run_delay, same clock): on PREEMPT_RT the
+ * write lock is a sleeping rwlock that leaves interrupts and preemption
+ * on, and RCU is preemptible, so interrupt threads and other tasks may run
+ * in the middle of a hold. Elsewhere nothing preempts a hold and
+ * run_delay stands still. Time spent blocked inside a hold still counts.
+ */
+static inline u64 rz_hold_clock(void)
+{
+	return local_clock() - READ_ONCE(current->sched_info.run_delay);
+}
+
+/*
+ * rz_reaper_sched(): on PREEMPT_RT, zombie_reaper runs at the lowest
+ * SCHED_FIFO priority, as the kernel's own helper threads there do: while
+ * it holds tasklist_lock (a sleeping lock there) no ordinary task preempts
+ * it, and a lock it waits for inside (a wait queue's spinlock_t, a
+ * sleeping lock too) has its holder boosted. Elsewhere the lock is held
+ * with interrupts off and nothing changes.
+ */
+static inline void rz_reaper_sched(struct task_struct *p)
+{
+#ifdef CONFIG_PREEMPT_RT
+	sched_set_fifo_low(p);
+#endif
+}
+
 #endif /* REAP_ZOMBIE_COMPAT_H */

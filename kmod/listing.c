@@ -151,7 +151,7 @@ int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
 		int seen;
 
 		rcu_read_lock();
-		start = local_clock();
+		start = rz_hold_clock();
 		ptask = pid_task(parent, PIDTYPE_PID);
 		if (!ptask) {
 			rz_hold_end(start);
