@@ -172,11 +172,18 @@ static inline struct dentry *rz_lookup_cached(struct dentry *dir,
  * do_task_stat()'s nsec_to_clock_t(timens_add_boottime_ns(start_boottime)).
  * nsec_to_clock_t() is not exported; USER_HZ divides NSEC_PER_SEC on every
  * architecture Linux has, where it is exact. @off: rz_boot_offset() of the
- * process that reads or wrote the number (its time namespace).
+ * process that reads or wrote the number (its time namespace). Before
+ * v5.11 (5.10) do_task_stat() printed nsec_to_clock_t(start_boottime)
+ * with no time namespace offset; timens_add_boottime_ns() came with the
+ * change that added it (RZ_HAVE_TIMENS_BOOTTIME_NS, Kbuild).
  */
 static inline s64 rz_boot_offset(void)
 {
+#ifdef RZ_HAVE_TIMENS_BOOTTIME_NS
 	return (s64)timens_add_boottime_ns(0);
+#else
+	return 0;
+#endif
 }
 
 static inline u64 rz_start_ticks(const struct task_struct *p, s64 off)
@@ -220,6 +227,55 @@ static inline u64 rz_dead_ns(const struct task_struct *p)
 	u64 now = rz_sched_clock_cpu(task_cpu(p));
 
 	return now > end ? now - end : 0;
+}
+
+/*
+ * rz_find_ge_pid(): the first pid numbered @nr or above in @ns, as /proc's
+ * readdir walks them; the caller holds rcu_read_lock(). find_ge_pid() is
+ * exported since Linux 6.1 (commit 4480c27ca3ea "gfs2: Add glockfd debugfs
+ * file", v6.1-rc1): RZ_HAVE_FIND_GE_PID says the kernel's Module.symvers
+ * lists it (Kbuild). Without it, do what 5.10's find_ge_pid() does
+ * (kernel/pid.c): idr_get_next() on the namespace's idr, which is exported.
+ */
+#include <linux/idr.h>
+#include <linux/pid_namespace.h>
+static inline struct pid *rz_find_ge_pid(int nr, struct pid_namespace *ns)
+{
+#ifdef RZ_HAVE_FIND_GE_PID
+	return find_ge_pid(nr, ns);
+#else
+	return idr_get_next(&ns->idr, &nr);
+#endif
+}
+
+/*
+ * rz_hold_clock(): the clock of max_lock_hold_ns, read after taking
+ * tasklist_lock (or entering a listing's RCU section) and before letting
+ * go. local_clock() less the time the holder has spent preempted, waiting
+ * on a runqueue (sched_info.run_delay, same clock): on PREEMPT_RT the
+ * write lock is a sleeping rwlock that leaves interrupts and preemption
+ * on, and RCU is preemptible, so interrupt threads and other tasks may run
+ * in the middle of a hold. Elsewhere nothing preempts a hold and
+ * run_delay stands still. Time spent blocked inside a hold still counts.
+ */
+static inline u64 rz_hold_clock(void)
+{
+	return local_clock() - READ_ONCE(current->sched_info.run_delay);
+}
+
+/*
+ * rz_reaper_sched(): on PREEMPT_RT, zombie_reaper runs at the lowest
+ * SCHED_FIFO priority, as the kernel's own helper threads there do: while
+ * it holds tasklist_lock (a sleeping lock there) no ordinary task preempts
+ * it, and a lock it waits for inside (a wait queue's spinlock_t, a
+ * sleeping lock too) has its holder boosted. Elsewhere the lock is held
+ * with interrupts off and nothing changes.
+ */
+static inline void rz_reaper_sched(struct task_struct *p)
+{
+#ifdef CONFIG_PREEMPT_RT
+	sched_set_fifo_low(p);
+#endif
 }
 
 #endif /* REAP_ZOMBIE_COMPAT_H */

@@ -390,7 +390,7 @@ static void rz_prune_sb(struct super_block *sb, void *unsettled)
 		n = 0;
 		rcu_read_lock();
 		while (n < RZ_PRUNE_BATCH) {
-			struct pid *pid = find_ge_pid(nr, ns);
+			struct pid *pid = rz_find_ge_pid(nr, ns);
 
 			if (!pid)
 				break;

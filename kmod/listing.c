@@ -7,7 +7,7 @@
  *
  * with PID numbered in the pid namespace of the proc mount. It is built
  * without tasklist_lock: under RCU, the pids of that namespace are walked
- * in order (find_ge_pid(), as readdir of /proc walks them), RZ_LIST_STEP
+ * in order (rz_find_ge_pid(), as readdir of /proc walks them), RZ_LIST_STEP
  * at a time, and a zombie is kept when its real_parent is in the file's
  * thread group. So a read costs a walk of the namespace's pids, holds off
  * nobody (neither fork() nor exit()), sees only what that namespace sees,
@@ -151,7 +151,7 @@ int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
 		int seen;
 
 		rcu_read_lock();
-		start = local_clock();
+		start = rz_hold_clock();
 		ptask = pid_task(parent, PIDTYPE_PID);
 		if (!ptask) {
 			rz_hold_end(start);
@@ -160,7 +160,7 @@ int rz_list(struct pid *parent, struct pid_namespace *ns, char **buf,
 			break;
 		}
 		for (seen = 0; seen < RZ_LIST_STEP; seen++) {
-			struct pid *pid = find_ge_pid(nr, ns);
+			struct pid *pid = rz_find_ge_pid(nr, ns);
 			struct task_struct *p;
 
 			if (!pid) {

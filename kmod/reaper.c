@@ -102,7 +102,8 @@ struct rz_slot {
  * one RCU read-side section of a listing (which takes no tasklist_lock,
  * but holds off the grace periods exit() waits for and, on kernels
  * without preemptible RCU, preemption), so that a test or an operator can
- * see that chunking keeps both short.
+ * see that chunking keeps both short. Time the holder spent preempted
+ * (PREEMPT_RT: see rz_hold_clock()) is not counted.
  */
 static unsigned long rz_max_hold_ns;
 module_param_named(max_lock_hold_ns, rz_max_hold_ns, ulong, 0644);
@@ -148,10 +149,16 @@ static bool rz_pipelined(void)
 	return READ_ONCE(rz_queued_targets) >= RZ_CHUNK;
 }
 
-/* Just before unlocking: note how long the lock was held. */
+/*
+ * Just before unlocking: note how long the lock was held. @start is
+ * rz_hold_clock() at the start; the runqueue clock that run_delay is kept
+ * in may lag local_clock() a little when the holder is preempted, so a
+ * preempted hold can come out a little short, even below zero: 0 then.
+ */
 void rz_hold_end(u64 start)
 {
-	unsigned long held = local_clock() - start;
+	s64 d = rz_hold_clock() - start;
+	unsigned long held = d > 0 ? d : 0;
 
 	/* racy between readers, and only ever a few ns off: a statistic */
 	if (held > READ_ONCE(rz_max_hold_ns))
@@ -322,7 +329,7 @@ static int rz_carrier_ready(void)
 	s->carrier_pid = get_task_pid(c, PIDTYPE_PID);
 
 	write_lock_irq(rz_tasklist_lock);
-	start = local_clock();
+	start = rz_hold_clock();
 	list_move_tail(&c->sibling, &current->children);
 	rcu_assign_pointer(c->real_parent, current);
 	rcu_assign_pointer(c->parent, current);
@@ -402,7 +409,7 @@ static void rz_load(struct rz_slot *s, struct rz_target **tv, unsigned int n)
 	u64 start;
 
 	write_lock_irq(rz_tasklist_lock);
-	start = local_clock();
+	start = rz_hold_clock();
 	rcu_read_lock();
 	for (i = 0; i < n; i++) {
 		struct rz_target *t = tv[i];
@@ -561,6 +568,7 @@ int rz_reaper_start(void)
 		rz_reaper = NULL;
 		return err;
 	}
+	rz_reaper_sched(rz_reaper);
 	return 0;
 }
 

@@ -5,20 +5,30 @@ cache=${RZ_CACHE:-$top/.cache}
 build=${RZ_BUILD:-$top/build}
 
 # Where each kernel series comes from: the suite whose linux-image-amd64
-# names its current version. "system" is the machine's own apt sources
-# (bookworm); any other suite is reached through a private apt
-# configuration under the cache (see apt_private), never /etc/apt.
+# (or the kernel_meta package) names its current version. "system" is the
+# machine's own apt sources (bookworm); any other suite is reached through
+# a private apt configuration under the cache (see apt_private), never
+# /etc/apt.
 # shellcheck disable=SC2034
-declare -A kernel_suite=([6.1]=system [6.12]=bookworm-backports [7.3]=trixie-backports)
+declare -A kernel_suite=([6.1]=system [6.12]=bookworm-backports [7.3]=trixie-backports
+	[6.1-cloud]=system [6.1-rt]=system [5.10]=bullseye)
+
+# The metapackage that names a series' kernel, if not linux-image-amd64:
+# bookworm's cloud flavour (fewer drivers) and its PREEMPT_RT flavour.
+# shellcheck disable=SC2034
+declare -A kernel_meta=([6.1-cloud]=linux-image-cloud-amd64 [6.1-rt]=linux-image-rt-amd64)
 
 # Kernels whose headers need a newer compiler than bookworm's are built in a
 # debootstrapped chroot of their release, kept in the cache.
 # shellcheck disable=SC2034
-declare -A kernel_chroot=([7.3]=trixie)
+declare -A kernel_chroot=([7.3]=trixie [5.10]=bullseye)
 
 # The suites a private apt configuration lists: only the release the suite
-# belongs to, so nothing newer can leak into the machine.
+# belongs to, so nothing newer can leak into the machine. A release of its
+# own (bullseye: 5.10, whose headers need gcc-10 and libssl1.1) lists its
+# updates and security suites; its kernel is the newest of them.
 declare -A suite_sources=(
+	[bullseye]="bullseye bullseye-updates"
 	[bookworm-backports]="bookworm bookworm-updates bookworm-backports"
 	[trixie-backports]="trixie trixie-updates trixie-backports"
 )
@@ -74,6 +84,20 @@ suite_version() {
 		awk -F'|' -v s="$1" '$3 ~ s"/" {gsub(/ /, "", $2); print $2; exit}'
 }
 
+# newest_version SUITE PACKAGE: the newest version of PACKAGE that SUITE's
+# private configuration lists in any of its suites (a release with its
+# security updates: the security suite usually has the newest kernel).
+newest_version() {
+	local v best=
+	# shellcheck disable=SC2046
+	for v in $(apt-cache $(apt_opts "$1") madison "$2" | awk -F'|' '{gsub(/ /, "", $2); print $2}'); do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+		fi
+	done
+	echo "$best"
+}
+
 # apt_private SUITE: write the configuration and update its lists.
 apt_private() {
 	local d=$cache/apt/$1 s uri sec
@@ -85,7 +109,7 @@ apt_private() {
 		echo "deb $uri $s main" >>"$d/sources.list"
 	done
 	# the security archive of another release sits beside this one's
-	case "$1" in bookworm* | trixie*)
+	case "$1" in bullseye* | bookworm* | trixie*)
 		[ -z "$sec" ] || echo "deb ${sec%/} ${1%%-*}-security main" >>"$d/sources.list" ;;
 	esac
 	# shellcheck disable=SC2046

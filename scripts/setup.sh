@@ -2,10 +2,14 @@
 # Install what building and testing need on a Debian 12 machine, and fetch
 # the guest kernel into the cache. Idempotent; safe to run every time.
 #   setup.sh [SERIES]    6.1 (default: bookworm's linux-image-amd64),
-#                        6.12 (bookworm-backports) or 7.3 (trixie-backports),
-#                        the last two through private apt configurations
-#                        under the cache; 7.3's headers, which need gcc-14,
-#                        go into a debootstrapped trixie chroot there.
+#                        6.1-cloud (linux-image-cloud-amd64), 6.1-rt
+#                        (linux-image-rt-amd64, PREEMPT_RT), 6.12
+#                        (bookworm-backports), 7.3 (trixie-backports) or
+#                        5.10 (bullseye and its updates and security
+#                        suites), the last three through private apt
+#                        configurations under the cache; the headers of 7.3
+#                        (gcc-14) and of 5.10 (gcc-10, libssl1.1) go into a
+#                        debootstrapped chroot of their release there.
 # Prints the kernel version (e.g. 6.1.0-56-amd64) on stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -18,15 +22,18 @@ export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" = 0 ]; then
 	apt-get update -qq >&2 || log "warning: apt-get update failed"
 fi
+meta=${kernel_meta[$series]:-linux-image-amd64}
 if [ "$suite" = system ]; then
 	opts=()
-	meta=linux-image-amd64
 else
 	apt_private "$suite" || die "cannot reach $suite"
 	read -r -a opts <<<"$(apt_opts "$suite")"
-	v=$(suite_version "$suite" linux-image-amd64)
-	[ -n "$v" ] || die "no linux-image-amd64 in $suite"
-	meta=linux-image-amd64=$v
+	case "$suite" in
+	*-*) v=$(suite_version "$suite" "$meta") ;;	# a backports suite
+	*) v=$(newest_version "$suite" "$meta") ;;	# a release of its own
+	esac
+	[ -n "$v" ] || die "no $meta in $suite"
+	meta=$meta=$v
 fi
 kpkg=$(apt-cache "${opts[@]}" depends "$meta" 2>/dev/null |
 	awk '/Depends: linux-image-[0-9]/ {print $2; exit}')

@@ -9,7 +9,7 @@ set -uo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 kvers=("$@")
 # make install and the .debs are checked against the first kernel whose
-# headers are on this machine (7.3's live in a chroot)
+# headers are on this machine (7.3's and 5.10's live in a chroot)
 kver=
 for k in "${kvers[@]}"; do
 	[ -d "/usr/src/linux-headers-$k" ] && { kver=$k; break; }
@@ -96,7 +96,8 @@ dkms_flow() { # dkms_flow KVER
 }
 for k in "${kvers[@]}"; do
 	# DKMS builds on this machine: kernels whose headers bookworm's
-	# compiler handles (7.3's live in a chroot)
+	# compiler handles (6.1, 6.1-cloud, 6.1-rt, 6.12; 7.3's and 5.10's
+	# live in a chroot)
 	[ -d "/usr/src/linux-headers-$k" ] && dkms_flow "$k"
 done
 
