@@ -157,11 +157,25 @@ if [ "$arch" = arm64 ]; then
 		[ -z "$(indirect "$out/indirect-probe-switch.o")" ]
 	host $? "the indirect-call check passes a switch jump table (br) in a probe object"
 else
-	indirect() { objdump -dr "$1" | grep -E 'indirect_thunk|indirect_call|(call|jmp)q? +\*'; }
+	# A paravirt site ("call *pv_ops+N": 5.10's spin_unlock() and
+	# local_irq_enable(), 6.1-rt's put_task_struct() asking
+	# irqs_disabled()), listed in .parainstructions, is rewritten by the
+	# kernel when the module loads, as in its own code: not counted.
+	indirect() {
+		objdump -dr "$1" | awk '
+			pending != "" { if ($0 !~ /R_X86_64_(32S|PC32)[ \t]+pv_ops\+/) print pending; pending = "" }
+			/indirect_thunk|indirect_call/ { print; next }
+			/(call|jmp)q? +\*/ { pending = $0 }
+			END { if (pending != "") print pending }'
+	}
 	printf 'void (*fp)(void);\nvoid f(void) { fp(); fp(); }\n' |
 		gcc -O2 -mindirect-branch=thunk-extern -x c -c -o "$out/indirect-probe.o" -
-	indirect "$out/indirect-probe.o" >/dev/null
-	host $? "the indirect-call check finds one in a probe object"
+	[ -n "$(indirect "$out/indirect-probe.o")" ]
+	host $? "the indirect-call check finds one (retpoline thunk) in a probe object"
+	printf 'void (*fp)(void);\nvoid f(void) { fp(); fp(); }\n' |
+		gcc -O2 -x c -c -o "$out/indirect-probe-plain.o" -
+	[ -n "$(indirect "$out/indirect-probe-plain.o")" ]
+	host $? "the indirect-call check finds one (call *fp(%rip)) in a probe object"
 fi
 indirect "$ko" >"$out/indirect.log"
 [ ! -s "$out/indirect.log" ] || sed 's/^/# /' "$out/indirect.log"
