@@ -445,7 +445,7 @@ int rz_hook_serve(bool on)
 	while (atomic_read(&rz_inflight))
 		usleep_range(50, 200);
 	err = rz_prune();
-	if (err)
+	if (err) /* the table is still there: pairs with rz_enter() */
 		smp_store_release(&rz_served, true);
 	return err;
 }
