@@ -9,8 +9,10 @@
 
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/idr.h>
 #include <linux/namei.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
@@ -109,7 +111,8 @@ static inline unsigned long rz_return_address(struct pt_regs *regs)
 /*
  * A queued rwlock's word (include/asm-generic/qrwlock.h, used by x86 and
  * arm64 alike): the reader count above _QR_SHIFT, a writer in the low
- * byte. True when it shows one reader more than @before, and no writer.
+ * byte. Read-held: a reader and no writer; one more: and exactly one
+ * reader more than @before.
  */
 #ifdef CONFIG_QUEUED_RWLOCKS
 static inline bool rz_word_read_held(u32 now)
@@ -119,7 +122,7 @@ static inline bool rz_word_read_held(u32 now)
 
 static inline bool rz_word_one_more_reader(u32 before, u32 now)
 {
-	return !(now & _QW_LOCKED) && (now >> _QR_SHIFT) >= 1 &&
+	return rz_word_read_held(now) &&
 	       (now >> _QR_SHIFT) == (before >> _QR_SHIFT) + 1;
 }
 #elif !RZ_KALLSYMS_DATA
@@ -237,8 +240,6 @@ static inline u64 rz_dead_ns(const struct task_struct *p)
  * lists it (Kbuild). Without it, do what 5.10's find_ge_pid() does
  * (kernel/pid.c): idr_get_next() on the namespace's idr, which is exported.
  */
-#include <linux/idr.h>
-#include <linux/pid_namespace.h>
 static inline struct pid *rz_find_ge_pid(int nr, struct pid_namespace *ns)
 {
 #ifdef RZ_HAVE_FIND_GE_PID
