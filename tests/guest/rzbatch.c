@@ -169,7 +169,6 @@ static pid_t fork_exit(int code, const char *comm)
 	return c;
 }
 
-/* Checks one listed line against /proc/PID/stat; 1 if all agree. */
 /* Whether the running kernel is older than @major.@minor. */
 static int kernel_before(int major, int minor)
 {
@@ -192,6 +191,7 @@ static int status_matches(long long listed, long long stat52)
 	return listed == stat52 || (stat52 == 0 && kernel_before(5, 17));
 }
 
+/* Checks one listed line against /proc/PID/stat; 1 if all agree. */
 static int line_matches_stat(const struct bline *b, char *why, size_t size)
 {
 	struct pstat ps;
