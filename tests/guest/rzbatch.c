@@ -17,7 +17,6 @@
 #include "rzlib.h"
 
 #include <sys/mman.h>
-#include <sys/utsname.h>
 
 #define REAPED "/sys/module/reap_zombie/parameters/reaped"
 #define CGB CGROOT "/rzbatch"
@@ -167,17 +166,6 @@ static pid_t fork_exit(int code, const char *comm)
 		_exit(code);
 	}
 	return c;
-}
-
-/* Whether the running kernel is older than @major.@minor. */
-static int kernel_before(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return 0;
-	return ma < major || (ma == major && mi < minor);
 }
 
 /*

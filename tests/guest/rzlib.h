@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -300,6 +301,17 @@ static int kmsg_has(const char *needle)
 static int module_loaded(void)
 {
 	return access("/sys/module/" MODNAME, F_OK) == 0;
+}
+
+/* Whether the running kernel is older than @major.@minor. */
+static int kernel_before(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return 0;
+	return ma < major || (ma == major && mi < minor);
 }
 
 /* finit_module() with module parameters @params: 0 or an errno. */

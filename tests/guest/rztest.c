@@ -1356,7 +1356,12 @@ static int in_rz_reap(pid_t p)
 	/*
 	 * Before 5.16 x86's get_wchan() walked frame pointers, which an ORC
 	 * kernel (Debian's 5.10) has not: wchan reads 0. Its stack is right.
+	 * Only there: since 5.19 unwinding a task that runs inside a
+	 * kretprobed function (this one may be in proc_pident_lookup())
+	 * WARNs in rethook_find_ret_addr().
 	 */
+	if (!kernel_before(5, 16))
+		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/stack", p);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
