@@ -41,10 +41,3 @@ int rz_decode_lock_addrs(const void *fn, size_t len, unsigned long *vals,
 	}
 	return n;
 }
-
-/* Only needed where kallsyms lacks data symbols: see compat.h. */
-int rz_decode_call_args(const void *fn, size_t len, unsigned long *args,
-			unsigned int nargs, unsigned long *known)
-{
-	return -EOPNOTSUPP;
-}

@@ -29,6 +29,7 @@ int rz_resolve_tasklist_lock(void);
 /* decode-<arch>.c: what kernel code computes, read and never run */
 int rz_decode_lock_addrs(const void *fn, size_t len, unsigned long *vals,
 			 unsigned int max);
+/* decode-arm64.c only: called where kallsyms lacks data symbols (compat.h) */
 int rz_decode_call_args(const void *fn, size_t len, unsigned long *args,
 			unsigned int nargs, unsigned long *known);
 
