@@ -180,7 +180,7 @@ std::unique_ptr<App> make_app(std::string_view only)
 			"PERCENT"))
 		    ->needs(older);
 		a->watch
-		    ->add_option("-P,--parent", o.watch_parents,
+		    ->add_option("--parent", o.watch_parents,
 				 "only zombies of a parent with this comm "
 				 "(repeatable)")
 		    ->type_name("COMM")
