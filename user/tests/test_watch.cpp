@@ -416,6 +416,14 @@ TEST_SUITE("watch")
 			CAPTURE(r.err);
 			CHECK(r.rc == 2);
 		}
+		// the rename fails (a directory is in the way): the
+		// temporary goes too
+		std::filesystem::create_directories(t.sys() + "/out/d.prom/x");
+		auto d = watch_once(t, {"-t", t.sys() + "/out/d.prom"});
+		CHECK(d.rc == 1);
+		CHECK(d.err.find("rename") != std::string::npos);
+		CHECK(names(t.sys() + "/out") ==
+		      std::vector<std::string>{"d.prom"});
 		auto r = watch_once(t, {"-t", t.sys() + "/no/such/z.prom"});
 		CHECK(r.rc == 1);
 		CHECK(r.err.find("no/such") != std::string::npos);
