@@ -360,20 +360,31 @@ TEST_SUITE("watch")
 		std::string unloaded_text, loaded_text;
 		std::thread mover([&] {
 			using namespace std::chrono_literals;
+			// the textfile once it shows @what (at most 20 s: a
+			// loaded machine), rounds being 20 ms apart
+			auto shows = [&](const std::string &what) {
+				for (int i = 0; i < 2000; i++) {
+					auto s = t.read("sys/m.prom");
+					if (s.find(what) != std::string::npos)
+						return s;
+					std::this_thread::sleep_for(10ms);
+				}
+				return std::string();
+			};
 			// the module directory goes and comes in one rename,
 			// as it does for the tool (the files only after it)
 			const auto mod = t.sys() + "/module/reap_zombie",
 				   away = t.sys() + "/away";
-			std::this_thread::sleep_for(200ms);
+			shows("\nreap_zombie_module_loaded 1\n");
 			std::filesystem::rename(mod, away);
 			t.module(false);
-			std::this_thread::sleep_for(200ms);
-			unloaded_text = t.read("sys/m.prom");
+			unloaded_text =
+			    shows("\nreap_zombie_module_loaded 0\n");
 			std::filesystem::rename(away, mod); // loaded again
+			loaded_text = shows("\nreap_zombie_module_loaded 1\n");
 			std::this_thread::sleep_for(100ms);
 			t.module(true);
-			std::this_thread::sleep_for(200ms);
-			loaded_text = t.read("sys/m.prom");
+			std::this_thread::sleep_for(100ms);
 			pthread_kill(self, SIGTERM);
 		});
 		std::ostringstream out, err;
