@@ -1626,8 +1626,6 @@ static void cycle_reaper(int stopfd, int repfd)
 static void test_load_cycles(void)
 {
 	int cycles = env_long("RZ_CYCLES", 1000), i, k, failed = 0, stop[2];
-	struct sched_param fifo_sp = { .sched_priority = 1 };
-	int fifo;
 	long counts[3][3];
 	int rep[3][2];
 	pid_t l[3];
@@ -1650,22 +1648,6 @@ static void test_load_cycles(void)
 		close(rep[k][1]);
 	}
 	close(stop[0]);
-	/*
-	 * The loader runs at SCHED_FIFO 1 (the three children, forked
-	 * above, do not). On PREEMPT_RT a SCHED_OTHER rmmod was preempted by
-	 * the listers inside unregister_kretprobes(), between ftrace
-	 * rewriting proc_pident_readdir()'s first instruction and the kprobe
-	 * leaving the kprobe table, for a whole time slice. Under
-	 * multi-threaded TCG the other vCPU can still run a translation of
-	 * that instruction made during the rewrite (docs/testing.md, issue
-	 * 12): its stale int3 then finds the ftrace-based kprobe, which has
-	 * no copied instruction to step, and jumps to 0. The control module
-	 * (tests/control: the same kretprobes, empty handlers) does the same
-	 * (docs/testing.md, issue 15's runs). A real CPU sees no stale code
-	 * after text_poke_sync(); this keeps the emulator's window as short
-	 * as on the other kernels without taking a lister off either vCPU.
-	 */
-	fifo = !sched_setscheduler(0, SCHED_FIFO, &fifo_sp);
 	for (i = 0; i < cycles && !failed; i++) {
 		double t1 = now();
 		int err = module_loaded() ? 0 : load_module();
@@ -1685,9 +1667,6 @@ static void test_load_cycles(void)
 			failed++;
 		}
 	}
-	fifo_sp.sched_priority = 0;
-	if (fifo)
-		sched_setscheduler(0, SCHED_OTHER, &fifo_sp);
 	close(stop[1]);
 	for (k = 0; k < 3; k++) {
 		if (read(rep[k][0], counts[k], sizeof(counts[k])) !=
@@ -1696,9 +1675,9 @@ static void test_load_cycles(void)
 		waitpid(l[k], NULL, 0);
 		close(rep[k][0]);
 	}
-	diag("%d load/unload cycles in %.1f s: %.1f ms per load, %.1f ms per unload (loader %s)",
+	diag("%d load/unload cycles in %.1f s: %.1f ms per load, %.1f ms per unload",
 	     i, now() - t0, t_load * 1e3 / (i ? i : 1),
-	     t_unload * 1e3 / (i ? i : 1), fifo ? "SCHED_FIFO" : "SCHED_OTHER");
+	     t_unload * 1e3 / (i ? i : 1));
 	for (k = 0; k < 2; k++)
 		diag("lister %d: %ld opens, %ld ENOENT/ESRCH, %ld other errors",
 		     k + 1, counts[k][0], counts[k][1], counts[k][2]);
