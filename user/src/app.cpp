@@ -4,6 +4,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "watch_policy.hpp"
+
 #ifndef RZ_VERSION
 #define RZ_VERSION "unknown"
 #endif
@@ -128,6 +130,68 @@ std::unique_ptr<App> make_app(std::string_view only)
 		    "enabled, then removes the module.\n"
 		    "Example: zombiectl unload");
 	}
+	if (want("metrics")) {
+		a->metrics = app.add_subcommand(
+		    "metrics", "Print the zombie and pid pressure metrics in "
+			       "the Prometheus text format");
+		a->metrics->footer(
+		    "For node_exporter's textfile collector; works without "
+		    "the module.\nExample: zombiectl metrics");
+	}
+
+	if (want("watch")) {
+		a->watch = app.add_subcommand(
+		    "watch", "Rewrite a metrics textfile every interval; "
+			     "optionally reap by policy");
+		auto duration = CLI::Validator(
+		    [](std::string &s) {
+			    auto d = parse_duration(s);
+			    return d ? std::string() : d.error().message;
+		    },
+		    "DURATION");
+		a->watch
+		    ->add_option("-i,--interval", o.interval,
+				 "how often (500ms, 10s, 2m, 1h)")
+		    ->capture_default_str()
+		    ->type_name("DURATION")
+		    ->check(duration);
+		a->watch
+		    ->add_option("-t,--textfile", o.textfile,
+				 "the file to rewrite atomically (*.prom)")
+		    ->type_name("FILE")
+		    ->required();
+		auto older =
+		    a->watch
+			->add_option("--reap-older-than", o.reap_older_than,
+				     "reap zombies dead for at least DURATION "
+				     "(without it: never reap)")
+			->type_name("DURATION")
+			->check(duration);
+		a->watch
+		    ->add_option("--when-pressure", o.when_pressure,
+				 "only while pids in use reach PERCENT of "
+				 "pid_max or of the zombie's cgroup pids.max")
+		    ->type_name("PERCENT")
+		    ->check(CLI::Validator(
+			[](std::string &s) {
+				auto p = parse_percent(s);
+				return p ? std::string() : p.error().message;
+			},
+			"PERCENT"))
+		    ->needs(older);
+		a->watch
+		    ->add_option("-P,--parent", o.watch_parents,
+				 "only zombies of a parent with this comm "
+				 "(repeatable)")
+		    ->type_name("COMM")
+		    ->needs(older);
+		a->watch->footer(
+		    "Stops on SIGTERM or SIGINT.\nExamples:\n"
+		    "  zombiectl watch --interval 15s --textfile "
+		    "/var/lib/prometheus/node-exporter/zombiectl.prom\n"
+		    "  zombiectl watch -i 1s -t z.prom --reap-older-than 2s "
+		    "--when-pressure 50%");
+	}
 	return a;
 }
 
@@ -135,7 +199,8 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
 {
 	std::string_view first = argc > 1 ? argv[1] : "";
 	bool named = false;
-	for (std::string_view sub : {"list", "why", "reap", "status", "unload"})
+	for (std::string_view sub :
+	     {"list", "why", "reap", "status", "unload", "metrics", "watch"})
 		named = named || first == sub;
 	auto a = make_app(named ? first : std::string_view());
 	try {
@@ -158,6 +223,10 @@ int run(int argc, const char *const *argv, std::ostream &out, std::ostream &err)
 		return cmd_status(a->opt, out, err);
 	if (parsed(a->unload))
 		return cmd_unload(a->opt, out, err);
+	if (parsed(a->metrics))
+		return cmd_metrics(a->opt, out, err);
+	if (parsed(a->watch))
+		return cmd_watch(a->opt, out, err);
 	return EXIT_USAGE; // require_subcommand(1) lets nothing else through
 }
 

@@ -18,7 +18,8 @@ struct App {
 		     "zombiectl"};
 	Options opt;
 	CLI::App *list = nullptr, *why = nullptr, *reap = nullptr,
-		 *status = nullptr, *unload = nullptr;
+		 *status = nullptr, *unload = nullptr, *metrics = nullptr,
+		 *watch = nullptr;
 };
 
 // The whole command line, or with @only naming a subcommand, the global

@@ -28,6 +28,12 @@ struct Options {
 	bool dry_run = false;
 	bool force = false;
 	unsigned jobs = 32; // writes in flight at once
+	// watch (durations and the percentage as given: watch_policy.hpp)
+	std::string interval = "15s";
+	std::string textfile;
+	std::string reap_older_than;
+	std::string when_pressure;
+	std::vector<std::string> watch_parents;
 };
 
 int cmd_list(const Options &o, std::ostream &out, std::ostream &err);
@@ -35,5 +41,8 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err);
 int cmd_reap(const Options &o, std::ostream &out, std::ostream &err);
 int cmd_status(const Options &o, std::ostream &out, std::ostream &err);
 int cmd_unload(const Options &o, std::ostream &out, std::ostream &err);
+int cmd_metrics(const Options &o, std::ostream &out, std::ostream &err);
+// Runs until SIGTERM or SIGINT (exit 0); blocks both while it runs.
+int cmd_watch(const Options &o, std::ostream &out, std::ostream &err);
 
 } // namespace rz
