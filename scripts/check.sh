@@ -41,6 +41,12 @@ done
 # are judged (see test_pressure in tests/guest/rztest.c).
 make -s -C "$top/user" build/zombiectl >"$build/results/zombiectl-build.log" 2>&1 ||
 	{ cat "$build/results/zombiectl-build.log" >&2; die "zombiectl build failed"; }
+# zombiectl metrics through promtool, and watch's textfile through a real
+# node_exporter, on this host (no module): tests/run-metrics.sh
+t0=$(date +%s)
+"$top/tests/run-metrics.sh" "$top/user/build/zombiectl" || [ -s "$build/results/metrics.counts" ] ||
+	echo "0 1" >"$build/results/metrics.counts"
+summary+=("metrics: promtool and node_exporter on this host: $(($(date +%s) - t0)) s")
 boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 	local t0
 	t0=$(date +%s)
