@@ -57,7 +57,7 @@ struct shared {
 	volatile int n;		/* zombies made */
 	volatile int fork_fail;	/* the leaker's own fork() failures */
 	volatile int gone;
-	volatile int missed;	/* forks skipped after a stall */
+	volatile double missed;	/* forks skipped after a stall */
 	volatile double max_gap;	/* the leaker's longest stall */
 	/* the probe */
 	volatile long probes, probe_eagain, probe_eagain_warm, probe_other;
@@ -192,7 +192,7 @@ static void leaker_main(void)
 			 */
 			next += 1.0 / RATE;
 			if (next < t - 0.1) {
-				sh->missed += (int)((t - next) * RATE);
+				sh->missed += (t - next) * RATE;
 				next = t;
 			}
 		}
@@ -427,7 +427,7 @@ static void test_watch_pressure(void)
 	leaked_s = now() - sh->t_first;
 	sh->stop_probe = 1;
 	waitpid(prober, NULL, 0);
-	diag("%d s: %d zombies made in %.1f s (%.1f/s), %d skipped after stalls "
+	diag("%d s: %d zombies made in %.1f s (%.1f/s), %.0f skipped after stalls "
 	     "(longest %.0f ms), leaker's fork() failed %d times; probe: %ld "
 	     "forks, slowest %.1f ms, pids.current peak %ld", secs, made,
 	     leaked_s, made / leaked_s, sh->missed, sh->max_gap * 1e3,
@@ -458,14 +458,21 @@ static void test_watch_pressure(void)
 		}
 	}
 	/*
-	 * Paced by the clock: 50 a second, less only what stalls of the
-	 * whole guest skipped (at most a tenth: more and the host was too
-	 * busy for this test to mean anything).
+	 * Paced by the clock at 50 a second: what it made and what it
+	 * skipped add up to that. It skips, rather than bursts, the forks a
+	 * stall of the whole guest missed (QEMU's thread not scheduled: seen
+	 * 1.3 s on arm64 with the host's load average at 8.6 on 2 cores),
+	 * so the rate reached is printed, and judged only to be at least
+	 * half the asked one, and the pressure to have been reached: below
+	 * that the host was too busy for the test to say anything.
 	 */
-	ok(leaked_s > 0 && made >= RATE * leaked_s * 0.9 && made <= RATE * leaked_s + 1,
+	ok(leaked_s > 0 && made + sh->missed >= RATE * leaked_s * 0.98 &&
+	   made <= RATE * leaked_s + 1 && made >= RATE * leaked_s / 2 &&
+	   sh->peak >= PIDS_MAX / 2,
 	   "the parent leaked %d zombies in %.1f s: %.1f a second (%d asked, "
-	   "%d skipped after stalls)", made, leaked_s, made / leaked_s, RATE,
-	   sh->missed);
+	   "%.0f skipped after stalls of the guest), pids.current up to %ld "
+	   "(the policy's pressure: %d)", made, leaked_s, made / leaked_s, RATE,
+	   sh->missed, sh->peak, PIDS_MAX / 2);
 	rc = watch_stop(w);
 	/* the parent's last poll, after watch stopped */
 	msleep(100);
