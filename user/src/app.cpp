@@ -148,7 +148,7 @@ std::unique_ptr<App> make_app(std::string_view only)
 			    auto d = parse_duration(s);
 			    return d ? std::string() : d.error().message;
 		    },
-		    "DURATION");
+		    "");
 		a->watch
 		    ->add_option("-i,--interval", o.interval,
 				 "how often (500ms, 10s, 2m, 1h)")
@@ -177,10 +177,10 @@ std::unique_ptr<App> make_app(std::string_view only)
 				auto p = parse_percent(s);
 				return p ? std::string() : p.error().message;
 			},
-			"PERCENT"))
+			""))
 		    ->needs(older);
 		a->watch
-		    ->add_option("-P,--parent", o.watch_parents,
+		    ->add_option("--parent", o.watch_parents,
 				 "only zombies of a parent with this comm "
 				 "(repeatable)")
 		    ->type_name("COMM")

@@ -70,15 +70,36 @@ long long now_ms()
 	return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// The module as watch says it changed: usable (its files are there),
-// switched off, or not loaded.
-enum class Module { PRESENT, OFF, UNLOADED };
+// The module as watch says it changed: loaded and enabled, switched off,
+// or not loaded. Judged on sysfs, not on the proc files: while a module
+// loads, its parameters are there before its files, and that is no
+// "switched off" to tell of. Reaping waits for the files all the same.
+enum class Module { ON, OFF, UNLOADED };
 
 Module module_state(const Observation &ob)
 {
-	if (ob.module_present)
-		return Module::PRESENT;
-	return ob.metrics.module_loaded ? Module::OFF : Module::UNLOADED;
+	if (!ob.metrics.module_loaded)
+		return Module::UNLOADED;
+	return ob.metrics.module_enabled ? Module::ON : Module::OFF;
+}
+
+// What to say when the module went from @was (nullopt: the first round)
+// to @now; "" when there is nothing to say.
+std::string transition(std::optional<Module> was, Module now)
+{
+	if (!was)
+		return now == Module::OFF	 ? "module switched off"
+		       : now == Module::UNLOADED ? "module not loaded"
+						 : "";
+	if (*was == now)
+		return "";
+	if (*was == Module::UNLOADED)
+		return now == Module::ON ? "module loaded again"
+					 : "module loaded again, switched off";
+	if (now == Module::UNLOADED)
+		return "module unloaded";
+	return now == Module::ON ? "module switched on again"
+				 : "module switched off";
 }
 
 // The policy's reaps of one observation: one batch per parent with
@@ -229,33 +250,27 @@ int cmd_watch(const Options &o, std::ostream &out, std::ostream &err)
 		auto sys = Tree::open(o.sys_root);
 		auto ob = observe(*proc, sys ? &*sys : nullptr);
 		auto state = module_state(ob);
-		if (!said && state != Module::PRESENT)
-			out << (state == Module::OFF ? "module switched off"
-						     : "module not loaded")
-			    << (pol.active() ? ": observing only" : "") << "\n";
-		else if (said && *said != state)
-			out << (state == Module::PRESENT
-				    ? (*said == Module::OFF
-					   ? "module switched on again"
-					   : "module loaded again")
-				: state == Module::OFF ? "module switched off"
-						       : "module unloaded")
-			    << (pol.active() && state != Module::PRESENT
+		if (auto t = transition(said, state); !t.empty())
+			out << t
+			    << (pol.active() && state != Module::ON
 				    ? ": observing only"
 				    : "")
 			    << "\n";
 		said = state;
-		if (pol.active() &&
-		    ob.listing_error.has_value() != listing_failing) {
-			if (ob.listing_error)
+		// ENOENT: the module went away between two reads, which the
+		// next round tells of
+		bool failing =
+		    ob.listing_error && ob.listing_error->code != ENOENT;
+		if (pol.active() && failing != listing_failing) {
+			if (failing)
 				err << "zombiectl watch: cannot read the "
 				       "reap_zombie listings ("
 				    << ob.listing_error->message
 				    << "): observing only\n";
-			listing_failing = ob.listing_error.has_value();
+			listing_failing = failing;
 		}
 		out << std::flush;
-		if (pol.active() && state == Module::PRESENT &&
+		if (pol.active() && ob.module_present &&
 		    reap_by_policy(*proc, ob, pol, out, err) > 0)
 			ob = observe(*proc, sys ? &*sys : nullptr);
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include "reap_engine.hpp"
 #include "validate.hpp"
@@ -130,6 +131,13 @@ Observation observe(const Tree &proc, const Tree *sys)
 		ob.parents.emplace(p.ppid, std::move(p));
 	}
 
+	// DEAD_MS by (pid, start): thousands of zombies of one parent
+	std::map<std::pair<int, unsigned long long>, long long> listed;
+	for (auto &[ppid, p] : ob.parents)
+		if (p.listing)
+			for (auto &e : *p.listing)
+				listed.emplace(std::make_pair(e.pid, e.start),
+					       e.dead_ms);
 	const ReapEnv env = clock_env(proc);
 	for (auto &z : zombies) {
 		auto &p = ob.parents[z.st.ppid];
@@ -144,11 +152,9 @@ Observation observe(const Tree &proc, const Tree *sys)
 		ProcessInfo info;
 		info.pid = z.pid;
 		info.stat = z.st;
-		if (p.listing)
-			for (auto &e : *p.listing)
-				if (e.pid == z.pid && e.start == z.st.starttime)
-					info.dead_ms =
-					    static_cast<double>(e.dead_ms);
+		if (auto it = listed.find({z.pid, z.st.starttime});
+		    it != listed.end())
+			info.dead_ms = static_cast<double>(it->second);
 		if (!info.dead_ms)
 			if (auto dir = ProcDir::open(proc, z.pid))
 				info.exec_start_ms = dir->exec_start_ms();
