@@ -176,7 +176,7 @@ t "node_exporter serves watch's reap_zombie_* samples (our parent's 3 zombies), 
 	scraped
 # only node_exporter's own families, and ours: the others are off
 t "node_exporter runs only the textfile collector" bash -c \
-	"! grep -v '^#' '$out/scrape.prom' | grep -vE '^(reap_zombie_|node_textfile_|node_scrape_collector_|go_|process_|promhttp_|node_exporter_build_info)'"
+	"[ -s '$out/scrape.prom' ] && ! grep -v '^#' '$out/scrape.prom' | grep -vE '^(reap_zombie_|node_textfile_|node_scrape_collector_|go_|process_|promhttp_|node_exporter_build_info)'"
 stopped() {
 	local rc left
 	kill -TERM "$watch"
