@@ -34,6 +34,7 @@ cleanup() {
 	wait 2>/dev/null
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM HUP
 
 need_pkgs curl >/dev/null 2>&1 || log "warning: cannot install curl"
 
