@@ -7,7 +7,9 @@
 #                     QEMU guest: table, CSV and plot in build/bench
 #   make kmod         build kmod/reap_zombie.ko for KDIR (default: running kernel)
 #   make user         build user/build/zombiectl (static)
-#   make install      zombiectl, man pages, modprobe rule, module (modules_install)
+#   make install      zombiectl, man pages, modprobe rule, zombiectl-watch.service
+#                     and /etc/default/zombiectl (not enabled), module
+#                     (modules_install)
 #   make dkms-install the module through DKMS instead (dkms-add, dkms-build first)
 #   make deb          Debian packages reap-zombie-dkms and zombiectl in build/deb
 #   make lint         checkpatch on kmod/, clang-format on user/
@@ -16,6 +18,8 @@ KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
+# systemd's directory for units of packages (the .deb: /lib/systemd/system)
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
 
 .PHONY: all kmod user check check-debug bench demo setup lint clean install uninstall \
@@ -55,6 +59,11 @@ install-user: user
 	install -D -m 644 man/zombiectl.8 $(DESTDIR)$(PREFIX)/share/man/man8/zombiectl.8
 	install -D -m 644 man/reap_zombie.4 $(DESTDIR)$(PREFIX)/share/man/man4/reap_zombie.4
 	install -D -m 644 modprobe/reap_zombie.conf $(DESTDIR)/etc/modprobe.d/reap_zombie.conf
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zombiectl-watch.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/zombiectl-watch.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/zombiectl-watch.service
+	install -D -m 644 systemd/zombiectl.default $(DESTDIR)/etc/default/zombiectl
 
 install-kmod: kmod
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
@@ -77,7 +86,9 @@ uninstall-user:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/zombiectl \
 		$(DESTDIR)$(PREFIX)/share/man/man8/zombiectl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man4/reap_zombie.4 \
-		$(DESTDIR)/etc/modprobe.d/reap_zombie.conf
+		$(DESTDIR)/etc/modprobe.d/reap_zombie.conf \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/zombiectl-watch.service \
+		$(DESTDIR)/etc/default/zombiectl
 
 dkms-add: install-dkms-source
 	dkms add -m reap-zombie -v $(VERSION)

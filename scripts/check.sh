@@ -34,13 +34,20 @@ done
 "$top/tests/run-unit.sh" || echo "0 1" >"$build/results/unit.counts"
 # Guest boots, two at a time: each single-threaded QEMU keeps one of the
 # two cores busy, a multi-threaded one both. Every boot runs rzbatch (the
-# batch form) and then rztest. The first kernel runs the longest stress
+# batch form) and then rztest; the suite boots then rzwatch (zombiectl
+# watch keeping a cgroup's pids.max free for 60 s, about 75 s a boot). The first kernel runs the longest stress
 # tests in full (1000 load/unload cycles, 30,000 zombies reaped and listed),
 # the others fewer; then every kernel once with parallel vCPUs; then,
 # alone, the pressure test once more on one vCPU, where its latency bounds
 # are judged (see test_pressure in tests/guest/rztest.c).
 make -s -C "$top/user" build/zombiectl >"$build/results/zombiectl-build.log" 2>&1 ||
 	{ cat "$build/results/zombiectl-build.log" >&2; die "zombiectl build failed"; }
+# zombiectl metrics through promtool, and watch's textfile through a real
+# node_exporter, on this host (no module): tests/run-metrics.sh
+t0=$(date +%s)
+"$top/tests/run-metrics.sh" "$top/user/build/zombiectl" || [ -s "$build/results/metrics.counts" ] ||
+	echo "0 1" >"$build/results/metrics.counts"
+summary+=("metrics: promtool and node_exporter on this host: $(($(date +%s) - t0)) s")
 boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 	local t0
 	t0=$(date +%s)
@@ -92,7 +99,7 @@ for i in "${!kvers[@]}"; do
 	else
 		args="rz.cycles=100 rz.pressure=10000 rz.batch=10000"
 	fi
-	start boot "$kver" "$kver" 2 "" "$args"
+	start boot "$kver" "$kver" 2 "" "$args" "rzbatch rztest rzwatch"
 	names+=("$kver") descs+=("kernel ${kseries[$i]} $kver ($args)")
 done
 # The multi-threaded TCG QEMU is an x86-64 one: the amd64 kernels only.

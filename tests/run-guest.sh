@@ -52,11 +52,14 @@ elif ! ko=$("$top/scripts/build-module.sh" "$kver" "$out" 2>"$out/build-module.l
 	exit 1
 fi
 progs=()
+# rzwatch runs zombiectl watch with exactly the service's capabilities
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$top/systemd/zombiectl-watch.service.in")
 for prog in ${RZ_PROGRAM:-rzbatch rztest}; do
 	if [ -f "$top/tests/guest/$prog.sh" ]; then
 		install -m 755 "$top/tests/guest/$prog.sh" "$out/$prog"
 	else
-		"$cc" -O2 -Wall -static -pthread -o "$out/$prog" "$top/tests/guest/$prog.c"
+		"$cc" -O2 -Wall -static -pthread -DRZ_UNIT_CAPS="\"$unit_caps\"" \
+			-o "$out/$prog" "$top/tests/guest/$prog.c"
 	fi
 	progs+=("$out/$prog")
 done

@@ -53,9 +53,11 @@ t "lintian reports no errors" lintian_clean
 # make install / uninstall into a staging root.
 stage=$out/stage
 t "make install DESTDIR=... PREFIX=/usr KVER=$kver" make -s install DESTDIR="$stage" PREFIX=/usr KVER="$kver"
-t "it installed zombiectl, both man pages, the modprobe rule and the module" bash -c "
+t "it installed zombiectl, both man pages, the modprobe rule, the service, its defaults and the module" bash -c "
 	cd '$stage' && test -x usr/sbin/zombiectl && test -f usr/share/man/man8/zombiectl.8 &&
 	test -f usr/share/man/man4/reap_zombie.4 && test -f etc/modprobe.d/reap_zombie.conf &&
+	test -f etc/default/zombiectl &&
+	grep -qx 'ExecStart=/usr/sbin/zombiectl watch \\\$ZOMBIECTL_WATCH_ARGS' usr/lib/systemd/system/zombiectl-watch.service &&
 	test -f lib/modules/$kver/updates/reap_zombie.ko"
 t "make uninstall-user DESTDIR=... PREFIX=/usr removes them" bash -c "
 	make -s uninstall-user DESTDIR='$stage' PREFIX=/usr &&
@@ -116,13 +118,43 @@ t "dpkg -L reap-zombie-dkms: dkms.conf, kmod/, man page, modprobe rule" has_file
 	/usr/src/reap-zombie-"$ver"/dkms.conf /usr/src/reap-zombie-"$ver"/VERSION \
 	/usr/src/reap-zombie-"$ver"/kmod/Kbuild /usr/src/reap-zombie-"$ver"/kmod/main.c \
 	/usr/share/man/man4/reap_zombie.4.gz /etc/modprobe.d/reap_zombie.conf
-t "dpkg -L zombiectl: /usr/sbin/zombiectl and its man page" has_files zombiectl \
-	/usr/sbin/zombiectl /usr/share/man/man8/zombiectl.8.gz
+t "dpkg -L zombiectl: /usr/sbin/zombiectl, its man page, the service and its defaults" has_files zombiectl \
+	/usr/sbin/zombiectl /usr/share/man/man8/zombiectl.8.gz \
+	/lib/systemd/system/zombiectl-watch.service /etc/default/zombiectl
+unit=/lib/systemd/system/zombiectl-watch.service
+t "/etc/default/zombiectl is a conffile of zombiectl" bash -c \
+	"dpkg-query -W -f='\${Conffiles}' zombiectl | grep -q '^ /etc/default/zombiectl '"
+# verify checks the unit's syntax, its ExecStart= programs and its man page
+verify_clean() {
+	systemd-analyze verify "$unit" 2>&1 | tee "$out/verify.log"
+	[ "${PIPESTATUS[0]}" = 0 ] && [ ! -s "$out/verify.log" ]
+}
+need_pkgs systemd >/dev/null 2>&1
+t "systemd-analyze verify zombiectl-watch.service: clean" verify_clean
+not_enabled() {
+	[ "$(systemctl --root=/ is-enabled zombiectl-watch.service)" = disabled ] &&
+		! ls /etc/systemd/system/*.wants/zombiectl-watch.service 2>/dev/null
+}
+t "the package leaves zombiectl-watch.service disabled" not_enabled
+# The defaults observe only, and write where the sandbox lets them.
+defaults_safe() {
+	local args dir
+	args=$(. /etc/default/zombiectl && echo "$ZOMBIECTL_WATCH_ARGS")
+	echo "ZOMBIECTL_WATCH_ARGS=$args"
+	case " $args " in *" --reap-older-than"*) return 1 ;; esac
+	case " $args " in *" --interval 15s "*) ;; *) return 1 ;; esac
+	dir=$(echo " $args " | sed -n 's/.* --textfile \([^ ]*\)\/[^/ ]*\.prom .*/\1/p')
+	echo "textfile directory: ${dir:-none}"
+	[ "$dir" = /var/lib/prometheus/node-exporter ] &&
+		grep -qx "ReadWritePaths=-$dir" "$unit" && grep -qx 'ProtectSystem=strict' "$unit" &&
+		grep -q "^Environment=\"ZOMBIECTL_WATCH_ARGS=$args\"$" "$unit"
+}
+t "/etc/default/zombiectl observes only (no --reap-older-than), every 15 s, into node_exporter's textfile directory, the unit's only ReadWritePaths=" defaults_safe
 t "the package's dkms built and installed the module for $kver" dkms_status "$kver"
 t "/usr/sbin/zombiectl --version" bash -c "/usr/sbin/zombiectl --version | grep -qx 'zombiectl $ver'"
 t "dpkg -P removes both" dpkg -P reap-zombie-dkms zombiectl
 t "nothing of them is left" bash -c \
-	"[ ! -e /usr/sbin/zombiectl ] && [ ! -e /usr/src/reap-zombie-$ver ] && ! ls /lib/modules/$kver/updates/dkms/reap_zombie.ko* >/dev/null 2>&1"
+	"[ ! -e /usr/sbin/zombiectl ] && [ ! -e /usr/src/reap-zombie-$ver ] && [ ! -e $unit ] && [ ! -e /etc/default/zombiectl ] && ! ls /lib/modules/$kver/updates/dkms/reap_zombie.ko* >/dev/null 2>&1"
 
 echo "$pass $fail" >"$build/results/packaging.counts"
 [ "$fail" = 0 ]
