@@ -130,6 +130,22 @@ use_mttcg() {
 	export RZ_QEMU RZ_QEMU_DATA RZ_ACCEL
 }
 
+# t DESCRIPTION COMMAND...: run COMMAND, print one TAP line for it and
+# count it in $pass or $fail; a failure's last output lines follow as
+# comments. Its output goes to $out/last.log (the caller sets out).
+t() {
+	local desc=$1
+	shift
+	if "$@" >"$out/last.log" 2>&1; then
+		echo "ok - $desc"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $desc"
+		sed 's/^/# /' "$out/last.log" | tail -n 20
+		fail=$((fail + 1))
+	fi
+}
+
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 

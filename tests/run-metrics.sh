@@ -15,18 +15,6 @@ out=$build/metrics
 rm -rf "$out"
 mkdir -p "$out/textfile" "$build/results"
 pass=0 fail=0
-t() { # t DESCRIPTION COMMAND...: one TAP line; output of failures as comments
-	local desc=$1
-	shift
-	if "$@" >"$out/last.log" 2>&1; then
-		echo "ok - $desc"
-		pass=$((pass + 1))
-	else
-		echo "not ok - $desc"
-		sed 's/^/# /' "$out/last.log" | tail -n 20
-		fail=$((fail + 1))
-	fi
-}
 pids=()
 cleanup() {
 	local p

@@ -34,29 +34,6 @@ Result<Tree> open_root(const std::string &path, std::ostream &err)
 	return t;
 }
 
-std::string trim(std::string s)
-{
-	while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-		s.pop_back();
-	return s;
-}
-
-std::optional<long long> read_number(const Tree &t, const std::string &rel)
-{
-	auto s = t.read(rel);
-	if (!s)
-		return std::nullopt;
-	auto v = trim(*s);
-	if (v == "max")
-		return -1; // no limit
-	char *end = nullptr;
-	errno = 0;
-	long long n = std::strtoll(v.c_str(), &end, 10);
-	if (errno || end == v.c_str() || *end)
-		return std::nullopt;
-	return n;
-}
-
 // Threads the kernel schedules now: the denominator of /proc/loadavg.
 std::optional<long long> pids_in_use(const Tree &proc)
 {

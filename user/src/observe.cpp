@@ -17,30 +17,6 @@ namespace rz
 namespace
 {
 
-std::string trim(std::string s)
-{
-	while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-		s.pop_back();
-	return s;
-}
-
-// A number file: "123", or "max" as -1.
-std::optional<long long> read_number(const Tree &t, const std::string &rel)
-{
-	auto s = t.read(rel);
-	if (!s)
-		return std::nullopt;
-	auto v = trim(*s);
-	if (v == "max")
-		return -1;
-	char *end = nullptr;
-	errno = 0;
-	long long n = std::strtoll(v.c_str(), &end, 10);
-	if (errno || v.empty() || *end)
-		return std::nullopt;
-	return n;
-}
-
 ReapEnv clock_env(const Tree &proc)
 {
 	ReapEnv env;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -62,6 +63,8 @@ std::vector<int> numeric_entries(int dirfd)
 	return out;
 }
 
+} // namespace
+
 std::string trim(std::string s)
 {
 	while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
@@ -69,7 +72,21 @@ std::string trim(std::string s)
 	return s;
 }
 
-} // namespace
+std::optional<long long> read_number(const Tree &t, const std::string &rel)
+{
+	auto s = t.read(rel);
+	if (!s)
+		return std::nullopt;
+	auto v = trim(*s);
+	if (v == "max")
+		return -1;
+	char *end = nullptr;
+	errno = 0;
+	long long n = std::strtoll(v.c_str(), &end, 10);
+	if (errno || v.empty() || *end)
+		return std::nullopt;
+	return n;
+}
 
 Result<Tree> Tree::open(const std::string &path)
 {

@@ -71,4 +71,11 @@ private:
 // ProcDir::stat_and_status() afterwards.
 ProcessInfo reap_info_from_stat(int pid, const Stat &st);
 
+// @s without its trailing newlines and spaces (a one-line /proc or sysfs file).
+std::string trim(std::string s);
+
+// A number file of @t such as pid_max or pids.max: "123", or "max" as -1
+// (no limit); nullopt when it cannot be read or is not a number.
+std::optional<long long> read_number(const Tree &t, const std::string &rel);
+
 } // namespace rz

@@ -53,6 +53,21 @@ struct Ran {
 	bool stopped; // it read the SIGTERM
 };
 
+// SIGTERM blocked on this thread while it lives (watch reads it from a
+// signalfd), the old mask back after.
+struct SigtermBlocked {
+	sigset_t term, old;
+	SigtermBlocked()
+	{
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &term, &old);
+	}
+	~SigtermBlocked() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
+	SigtermBlocked(const SigtermBlocked &) = delete;
+	SigtermBlocked &operator=(const SigtermBlocked &) = delete;
+};
+
 // `zombiectl watch ARGS` on @t, SIGTERM already pending: one round, then
 // it stops as on a real SIGTERM.
 Ran watch_once(const ProcTree &t, std::vector<std::string> args)
@@ -63,10 +78,7 @@ Ran watch_once(const ProcTree &t, std::vector<std::string> args)
 	std::vector<const char *> argv;
 	for (auto &a : all)
 		argv.push_back(a.c_str());
-	sigset_t term, old;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
+	SigtermBlocked blocked;
 	raise(SIGTERM); // pending on this thread until watch reads it
 	std::ostringstream out, err;
 	int rc = run(static_cast<int>(argv.size()), argv.data(), out, err);
@@ -76,9 +88,8 @@ Ran watch_once(const ProcTree &t, std::vector<std::string> args)
 	bool stopped = !sigismember(&pending, SIGTERM);
 	if (!stopped) {
 		struct timespec zero = {0, 0};
-		sigtimedwait(&term, nullptr, &zero);
+		sigtimedwait(&blocked.term, nullptr, &zero);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, nullptr);
 	return {rc, out.str(), err.str(), stopped};
 }
 
@@ -352,10 +363,7 @@ TEST_SUITE("watch")
 		std::vector<const char *> argv;
 		for (auto &a : all)
 			argv.push_back(a.c_str());
-		sigset_t term, old;
-		sigemptyset(&term);
-		sigaddset(&term, SIGTERM);
-		pthread_sigmask(SIG_BLOCK, &term, &old);
+		SigtermBlocked blocked;
 		const pthread_t self = pthread_self();
 		std::string unloaded_text, loaded_text;
 		std::thread mover([&] {
@@ -391,7 +399,6 @@ TEST_SUITE("watch")
 		int rc =
 		    run(static_cast<int>(argv.size()), argv.data(), out, err);
 		mover.join();
-		pthread_sigmask(SIG_SETMASK, &old, nullptr);
 		CHECK(rc == 0);
 		auto o = out.str();
 		CAPTURE(o);
