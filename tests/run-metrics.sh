@@ -101,6 +101,21 @@ by_parent() { # by_parent FILE: our parent's sample is 3, its comm escaped
 }
 t "metrics: reap_zombie_zombies_by_parent{ppid=\"$parent\",comm=\"z\\\"q\\\\b\"} 3, reap_zombie_zombies >= 3" by_parent "$out/metrics.prom"
 
+# In a pid namespace with its own /proc: only what that /proc shows. Its
+# pid 1 (bash) starts pid 2, which makes two zombies and never waits; the
+# three of the parent above, outside, must not count.
+pidns() {
+	unshare --pid --fork --mount-proc bash -c '
+		sh -c "for i in 1 2; do /bin/sleep 0.2 & done; exec /bin/sleep 10" &
+		sleep 1.5
+		"$0" metrics' "$zctl" >"$out/pidns.prom" || return 1
+	grep -v '^#' "$out/pidns.prom"
+	[ "$(sample reap_zombie_zombies "" "$out/pidns.prom")" = 2 ] &&
+		[ "$(sample reap_zombie_zombies_by_parent 'ppid="2"' "$out/pidns.prom")" = 2 ] &&
+		! grep -q "ppid=\"$parent\"" "$out/pidns.prom" &&
+		[ "$(sample reap_zombie_tasks "" "$out/pidns.prom")" -le 6 ]
+}
+t "metrics in a pid namespace counts what its /proc shows: 2 zombies of its pid 2, not the 3 outside, a handful of tasks" pidns
 # zombiectl watch (no policy: observe only) and node_exporter
 dir=$out/textfile
 "$zctl" watch --interval 1s --textfile "$dir/zombiectl.prom" >"$out/watch.log" 2>&1 &
