@@ -53,14 +53,14 @@ struct Ran {
 	bool stopped; // it read the SIGTERM
 };
 
-// SIGTERM blocked on this thread while it lives (watch reads it from a
-// signalfd), the old mask back after.
+// @sig (SIGTERM by default) blocked on this thread while it lives (watch
+// reads it from a signalfd), the old mask back after.
 struct SigtermBlocked {
 	sigset_t term, old;
-	SigtermBlocked()
+	explicit SigtermBlocked(int sig = SIGTERM)
 	{
 		sigemptyset(&term);
-		sigaddset(&term, SIGTERM);
+		sigaddset(&term, sig);
 		pthread_sigmask(SIG_BLOCK, &term, &old);
 	}
 	~SigtermBlocked() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
@@ -68,9 +68,10 @@ struct SigtermBlocked {
 	SigtermBlocked &operator=(const SigtermBlocked &) = delete;
 };
 
-// `zombiectl watch ARGS` on @t, SIGTERM already pending: one round, then
-// it stops as on a real SIGTERM.
-Ran watch_once(const ProcTree &t, std::vector<std::string> args)
+// `zombiectl watch ARGS` on @t, @sig (SIGTERM or SIGINT) already pending:
+// one round, then it stops as on a real signal.
+Ran watch_once(const ProcTree &t, std::vector<std::string> args,
+	       int sig = SIGTERM)
 {
 	std::vector<std::string> all = {"zombiectl", "--proc", t.proc(),
 					"--sys",     t.sys(),  "watch"};
@@ -78,14 +79,14 @@ Ran watch_once(const ProcTree &t, std::vector<std::string> args)
 	std::vector<const char *> argv;
 	for (auto &a : all)
 		argv.push_back(a.c_str());
-	SigtermBlocked blocked;
-	raise(SIGTERM); // pending on this thread until watch reads it
+	SigtermBlocked blocked(sig);
+	raise(sig); // pending on this thread until watch reads it
 	std::ostringstream out, err;
 	int rc = run(static_cast<int>(argv.size()), argv.data(), out, err);
 	// a usage error returns before it reads the signal: take it here
 	sigset_t pending;
 	sigpending(&pending);
-	bool stopped = !sigismember(&pending, SIGTERM);
+	bool stopped = !sigismember(&pending, sig);
 	if (!stopped) {
 		struct timespec zero = {0, 0};
 		sigtimedwait(&blocked.term, nullptr, &zero);
@@ -301,6 +302,25 @@ TEST_SUITE("watch")
 		       std::filesystem::perms::owner_write |
 		       std::filesystem::perms::group_read |
 		       std::filesystem::perms::others_read));
+	}
+
+	TEST_CASE("watch stops on SIGINT too: exit 0, the textfile, no "
+		  "temporary")
+	{
+		ProcTree t;
+		seed(t);
+		auto dir = t.sys() + "/textfile";
+		std::filesystem::create_directories(dir);
+		auto r =
+		    watch_once(t, {"-i", "1s", "-t", dir + "/z.prom"}, SIGINT);
+		CHECK(r.rc == 0);
+		CHECK(r.stopped);
+		CHECK(r.err == "");
+		CHECK(r.out.find("stopping on SIGINT") != std::string::npos);
+		CHECK(names(dir) == std::vector<std::string>{"z.prom"});
+		CHECK(t.read("sys/textfile/z.prom")
+			  .find("\nreap_zombie_zombies 2\n") !=
+		      std::string::npos);
 	}
 
 	TEST_CASE("watch with a policy writes only the old zombie")
