@@ -25,7 +25,9 @@
  *   - SIGTERM: exit 0, no temporary file left.
  * Then, for each capability of the unit's set, watch without it reaps
  * nothing in 5 s while zombies older than 2 s crowd the cgroup: the set is
- * the smallest that works. Ends with the module unloaded.
+ * the smallest that works. Then the module is switched off, removed and
+ * loaded again under a running watch: the textfile follows, watch says
+ * each change once and reaps again after. Ends with the module unloaded.
  */
 #include "rzlib.h"
 
@@ -597,6 +599,78 @@ static void test_watch_caps(void)
 	}
 }
 
+/* Until the textfile says reap_zombie_module_loaded @v (10 s at most). */
+static int textfile_shows_loaded(int v)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (textfile_sample("reap_zombie_module_loaded") == v)
+			return 1;
+		msleep(100);
+	}
+	return 0;
+}
+
+/* How many lines of @text are @line. */
+static int count_lines(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p;
+	int k = 0;
+
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, line, n) && (p[n] == '\n' || !p[n]))
+			k++;
+	return k;
+}
+
+/*
+ * The module goes (enabled=0, rmmod) and comes back under a running watch
+ * (the unit's capabilities and policy, the leaker still leaking): watch
+ * keeps writing the textfile, says each change once, reaps again after.
+ */
+static void test_watch_reload(void)
+{
+	long r0, r1;
+	int gone, back, err, rc;
+	char *log;
+	pid_t w;
+
+	if (!caps)
+		caps = unit_caps();
+	if (caps <= 0 || !leaker) {
+		ok(0, "watch across an unload and a reload: no capability set or no leaker (watch_pressure first)");
+		return;
+	}
+	w = watch_start(caps, "/tmp/rzwatch-reload.log");
+	textfile_shows_loaded(1);
+	err = unload_module_retry();
+	gone = !err && textfile_shows_loaded(0);
+	err = err ? err : load_module();
+	r0 = read_long(REAPED);
+	back = !err && textfile_shows_loaded(1);
+	/* zombies older than 2 s are there: the module reaps them again */
+	sleep(4);
+	r1 = read_long(REAPED);
+	rc = watch_stop(w);
+	log = slurp_file("/tmp/rzwatch-reload.log");
+	/* what it said of the module (its reaps: one line each, counted) */
+	for (char *p = log; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, "reaped pid ", 11))
+			diag("watch: %.*s", (int)strcspn(p, "\n"), p);
+	ok(!err && gone && back && rc == 0,
+	   "watch keeps writing the textfile while the module goes and comes "
+	   "back (module_loaded 0, then 1; %s; watch exit %d)", ename(err), rc);
+	ok(count_lines(log, "module unloaded: observing only") == 1 &&
+	   count_lines(log, "module loaded again") == 1,
+	   "watch says 'module unloaded: observing only' once and 'module "
+	   "loaded again' once");
+	ok(r1 > r0, "after the reload watch reaps again (reaped %ld -> %ld)",
+	   r0, r1);
+	free(log);
+}
+
 static void test_unload(void)
 {
 	int st, left = 0;
@@ -617,7 +691,8 @@ static void test_unload(void)
 }
 
 static const struct rz_test tests[] = {
-	T(load), T(watch_pressure), T(watch_caps), T(unload),
+	T(load), T(watch_pressure), T(watch_caps), T(watch_reload),
+	T(unload),
 };
 
 int main(int argc, char **argv)
