@@ -265,13 +265,7 @@ bool has_cap_sys_admin()
 
 ReapEnv reap_env(const Tree &proc, const Options &o)
 {
-	ReapEnv env;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	env.now_ms = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-	if (auto up = proc.read("uptime"))
-		env.uptime_s = std::strtod(up->c_str(), nullptr);
-	env.clk_tck = sysconf(_SC_CLK_TCK);
+	ReapEnv env = clock_env(proc);
 	env.grace_s = o.grace;
 	env.force = o.force;
 	env.privileged = has_cap_sys_admin();

@@ -2,8 +2,6 @@
 #include "observe.hpp"
 
 #include <cerrno>
-#include <cstdlib>
-#include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,19 +14,6 @@ namespace rz
 {
 namespace
 {
-
-ReapEnv clock_env(const Tree &proc)
-{
-	ReapEnv env;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	env.now_ms = static_cast<double>(ts.tv_sec) * 1e3 +
-		     static_cast<double>(ts.tv_nsec) / 1e6;
-	if (auto up = proc.read("uptime"))
-		env.uptime_s = std::strtod(up->c_str(), nullptr);
-	env.clk_tck = sysconf(_SC_CLK_TCK);
-	return env;
-}
 
 std::optional<std::string> cgroup_of(const Tree &proc, int pid)
 {

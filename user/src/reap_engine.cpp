@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <map>
@@ -781,6 +783,19 @@ std::vector<Outcome> reap_named(const Tree &proc, const ReapRequest &q,
 }
 
 } // namespace
+
+ReapEnv clock_env(const Tree &proc)
+{
+	ReapEnv env;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	env.now_ms = static_cast<double>(ts.tv_sec) * 1e3 +
+		     static_cast<double>(ts.tv_nsec) / 1e6;
+	if (auto up = proc.read("uptime"))
+		env.uptime_s = std::strtod(up->c_str(), nullptr);
+	env.clk_tck = sysconf(_SC_CLK_TCK);
+	return env;
+}
 
 std::vector<Outcome> reap(const Tree &proc, const ReapRequest &q)
 {

@@ -99,4 +99,8 @@ struct ReapRequest {
 // validated from /proc.
 std::vector<Outcome> reap(const Tree &proc, const ReapRequest &q);
 
+// The clocks zombie_age() reads, now: CLOCK_MONOTONIC, @proc's uptime and
+// the clock tick; every other field of ReapEnv at its default.
+ReapEnv clock_env(const Tree &proc);
+
 } // namespace rz
