@@ -11,11 +11,9 @@ namespace rz
 
 int cmd_metrics(const Options &o, std::ostream &out, std::ostream &err)
 {
-	auto proc = Tree::open(o.proc_root);
-	if (!proc) {
-		err << "zombiectl: " << proc.error().message << "\n";
+	auto proc = open_root(o.proc_root, err);
+	if (!proc)
 		return EXIT_NONE;
-	}
 	auto sys = Tree::open(o.sys_root);
 	auto ob = observe(*proc, sys ? &*sys : nullptr);
 	out << format_metrics(ob.metrics);

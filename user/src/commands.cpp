@@ -23,8 +23,6 @@
 
 namespace rz
 {
-namespace
-{
 
 Result<Tree> open_root(const std::string &path, std::ostream &err)
 {
@@ -33,6 +31,9 @@ Result<Tree> open_root(const std::string &path, std::ostream &err)
 		err << "zombiectl: " << t.error().message << "\n";
 	return t;
 }
+
+namespace
+{
 
 // Threads the kernel schedules now: the denominator of /proc/loadavg.
 std::optional<long long> pids_in_use(const Tree &proc)

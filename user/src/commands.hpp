@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "reader.hpp"
+#include "result.hpp"
+
 namespace rz
 {
 
@@ -35,6 +38,9 @@ struct Options {
 	std::string when_pressure;
 	std::vector<std::string> watch_parents;
 };
+
+// The proc or sysfs root @path; on failure "zombiectl: why" on @err.
+Result<Tree> open_root(const std::string &path, std::ostream &err);
 
 int cmd_list(const Options &o, std::ostream &out, std::ostream &err);
 int cmd_why(const Options &o, std::ostream &out, std::ostream &err);
