@@ -33,18 +33,19 @@ std::size_t utf8_len(std::string_view s, std::size_t i)
 	return n;
 }
 
+// A metric family: its HELP and TYPE lines, then its samples.
 struct Family {
 	std::string &out;
-	Family(std::string &o, const char *name, const char *type,
+	const char *name;
+	Family(std::string &o, const char *n, const char *type,
 	       const char *help)
-	    : out(o)
+	    : out(o), name(n)
 	{
 		out.append("# HELP ").append(name).append(" ").append(help);
 		out.append("\n# TYPE ").append(name).append(" ").append(type);
 		out += '\n';
 	}
-	void sample(const char *name, const std::string &labels,
-		    const std::string &value)
+	void sample(const std::string &labels, const std::string &value)
 	{
 		out.append(name);
 		if (!labels.empty())
@@ -127,21 +128,18 @@ std::string format_metrics(const MetricsSnapshot &s)
 	std::string out;
 	Family(out, "reap_zombie_zombies", "gauge",
 	       "Zombie processes this /proc shows.")
-	    .sample("reap_zombie_zombies", "",
-		    std::to_string(s.zombies.size()));
+	    .sample("", std::to_string(s.zombies.size()));
 
 	Family by(out, "reap_zombie_zombies_by_parent", "gauge",
 		  "Zombies per parent, the 20 parents with most; the rest "
 		  "summed under ppid=\"other\".");
 	long long rest = 0;
 	for (auto &p : top_parents(s.zombies, TOP_PARENTS, &rest))
-		by.sample("reap_zombie_zombies_by_parent",
-			  label("ppid", std::to_string(p.ppid)) + "," +
+		by.sample(label("ppid", std::to_string(p.ppid)) + "," +
 			      label("comm", p.comm),
 			  std::to_string(p.zombies));
 	if (rest)
-		by.sample("reap_zombie_zombies_by_parent",
-			  label("ppid", "other") + "," + label("comm", "other"),
+		by.sample(label("ppid", "other") + "," + label("comm", "other"),
 			  std::to_string(rest));
 
 	std::optional<double> oldest;
@@ -153,46 +151,39 @@ std::string format_metrics(const MetricsSnapshot &s)
 	Family old(out, "reap_zombie_oldest_zombie_seconds", "gauge",
 		   "Seconds since the oldest zombie last ran (0: no zombie).");
 	if (oldest)
-		old.sample("reap_zombie_oldest_zombie_seconds", "",
-			   seconds(*oldest));
+		old.sample("", seconds(*oldest));
 
 	Family tasks(out, "reap_zombie_tasks", "gauge",
 		     "Threads in use, zombies included.");
 	if (s.tasks)
-		tasks.sample("reap_zombie_tasks", "", std::to_string(*s.tasks));
+		tasks.sample("", std::to_string(*s.tasks));
 	Family pm(out, "reap_zombie_pid_max", "gauge",
 		  "The kernel's pid_max: the most pids in use at once.");
 	if (s.pid_max)
-		pm.sample("reap_zombie_pid_max", "",
-			  std::to_string(*s.pid_max));
+		pm.sample("", std::to_string(*s.pid_max));
 
 	Family cur(out, "reap_zombie_cgroup_pids_current", "gauge",
 		   "pids.current of each cgroup holding zombies.");
 	for (auto &[cg, p] : s.cgroups)
 		if (p.current)
-			cur.sample("reap_zombie_cgroup_pids_current",
-				   label("cgroup", cg),
+			cur.sample(label("cgroup", cg),
 				   std::to_string(*p.current));
 	Family max(out, "reap_zombie_cgroup_pids_max", "gauge",
 		   "pids.max of each cgroup holding zombies (+Inf: max).");
 	for (auto &[cg, p] : s.cgroups)
 		if (p.max)
-			max.sample("reap_zombie_cgroup_pids_max",
-				   label("cgroup", cg), limit_value(*p.max));
+			max.sample(label("cgroup", cg), limit_value(*p.max));
 
 	Family(out, "reap_zombie_module_loaded", "gauge",
 	       "1 while the reap_zombie module is loaded.")
-	    .sample("reap_zombie_module_loaded", "",
-		    s.module_loaded ? "1" : "0");
+	    .sample("", s.module_loaded ? "1" : "0");
 	Family(out, "reap_zombie_module_enabled", "gauge",
 	       "1 while the module serves /proc/<pid>/reap_zombie.")
-	    .sample("reap_zombie_module_enabled", "",
-		    s.module_loaded && s.module_enabled ? "1" : "0");
+	    .sample("", s.module_loaded && s.module_enabled ? "1" : "0");
 	if (s.module_loaded && s.reaped_total)
 		Family(out, "reap_zombie_reaped_total", "counter",
 		       "Zombies the module released since it was loaded.")
-		    .sample("reap_zombie_reaped_total", "",
-			    std::to_string(*s.reaped_total));
+		    .sample("", std::to_string(*s.reaped_total));
 	return out;
 }
 
