@@ -23,6 +23,7 @@ run "ls -l /proc/$parent/reap_zombie"
 say "zombiectl: what is stuck, and why"
 run "zombiectl list"
 run "zombiectl why $(head -n 1 /tmp/pids)"
+run "zombiectl metrics | grep -v '^#'"
 
 say "Reap them in place"
 run "zombiectl reap $(head -n 1 /tmp/pids)"
