@@ -363,11 +363,13 @@ static void *vfork_thread(void *arg)
 	_exit(9);	/* the vfork child was killed: end the group */
 }
 
-static void test_live_thread(void)
+/*
+ * Start such a group: returns its pid (the leader, soon a zombie), with
+ * @tid the thread in vfork and @v the vfork child, whose kill ends it.
+ */
+static pid_t vfork_group(pid_t *tid, pid_t *v)
 {
-	pid_t c, tid = 0, v = 0;
-	char path[96];
-	int err, st;
+	pid_t c;
 
 	if (pipe(vfork_pipe))
 		die("pipe");
@@ -379,9 +381,21 @@ static void test_live_thread(void)
 			_exit(1);
 		syscall(SYS_exit, 0);	/* the leader alone */
 	}
-	if (read(vfork_pipe[0], &tid, sizeof(tid)) != sizeof(tid) ||
-	    read(vfork_pipe[0], &v, sizeof(v)) != sizeof(v))
+	if (read(vfork_pipe[0], tid, sizeof(*tid)) != sizeof(*tid) ||
+	    read(vfork_pipe[0], v, sizeof(*v)) != sizeof(*v))
 		die("vfork thread");
+	close(vfork_pipe[0]);
+	close(vfork_pipe[1]);
+	return c;
+}
+
+static void test_live_thread(void)
+{
+	pid_t c, tid = 0, v = 0;
+	char path[96];
+	int err, st;
+
+	c = vfork_group(&tid, &v);
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", c, tid);
 	ok(wait_state(c, 'Z', 5000) && wait_state_path(path, 'D', 5000),
 	   "leader %d is a zombie, its thread %d is in D (vfork)", c, tid);
@@ -394,8 +408,6 @@ static void test_live_thread(void)
 	   "the group then ends normally and its parent reaps it");
 	while (reap_any_child(WNOHANG | __WALL, &st) > 0)
 		;
-	close(vfork_pipe[0]);
-	close(vfork_pipe[1]);
 }
 
 static void test_reaped_meanwhile(void)
@@ -422,33 +434,40 @@ static void test_reaped_meanwhile(void)
 #define NSPROC "/tmp/rz-nsproc"
 static int ns_cmd[2], ns_rep[2];
 
+/*
+ * In ns_init: fork a child that exits with @code at once, report its pid,
+ * wait for the next command; a failed write exits with @err, a failed
+ * read with @err + 1.
+ */
+static pid_t ns_zombie(int code, int err)
+{
+	pid_t z = fork();
+	char b;
+
+	if (!z)
+		_exit(code);
+	if (write(ns_rep[1], &z, sizeof(z)) != sizeof(z))
+		_exit(err);
+	if (read(ns_cmd[0], &b, 1) != 1)
+		_exit(err + 1);
+	return z;
+}
+
 static int ns_init(void *unused)
 {
-	pid_t x, y;
+	pid_t x;
 	char b;
 
 	prctl(PR_SET_NAME, "rz-nsinit");
 	if (mount("proc", NSPROC, "proc", 0, NULL))
 		_exit(1);
-	x = fork();
-	if (!x)
-		_exit(1);
-	if (write(ns_rep[1], &x, sizeof(x)) != sizeof(x))
-		_exit(2);
 	/* 1: reap x, make pid 2 come back as a new zombie */
-	if (read(ns_cmd[0], &b, 1) != 1)
-		_exit(3);
+	x = ns_zombie(1, 2);
 	waitpid(x, NULL, 0);
 	if (write_file("/proc/sys/kernel/ns_last_pid", "1"))
 		_exit(4);
-	y = fork();
-	if (!y)
-		_exit(2);
-	if (write(ns_rep[1], &y, sizeof(y)) != sizeof(y))
-		_exit(5);
 	/* 2: report whether anything is left */
-	if (read(ns_cmd[0], &b, 1) != 1)
-		_exit(6);
+	ns_zombie(2, 5);
 	b = waitpid(-1, NULL, WNOHANG | __WALL) < 0 && errno == ECHILD;
 	if (write(ns_rep[1], &b, 1) != 1)
 		_exit(7);
@@ -1899,19 +1918,7 @@ static void test_zombiectl_live_thread(void)
 	char pid[16], want[64];
 	int st;
 
-	if (pipe(vfork_pipe))
-		die("pipe");
-	c = fork();
-	if (!c) {
-		pthread_t th;
-
-		if (pthread_create(&th, NULL, vfork_thread, NULL))
-			_exit(1);
-		syscall(SYS_exit, 0);
-	}
-	if (read(vfork_pipe[0], &tid, sizeof(tid)) != sizeof(tid) ||
-	    read(vfork_pipe[0], &v, sizeof(v)) != sizeof(v))
-		die("vfork thread");
+	c = vfork_group(&tid, &v);
 	wait_state(c, 'Z', 5000);
 	msleep(100);
 	snprintf(pid, sizeof(pid), "%d", c);
@@ -1926,8 +1933,6 @@ static void test_zombiectl_live_thread(void)
 	waitpid(c, &st, 0);
 	while (reap_any_child(WNOHANG | __WALL, &st) > 0)
 		;
-	close(vfork_pipe[0]);
-	close(vfork_pipe[1]);
 }
 
 static void test_zombiectl_bad_input(void)
