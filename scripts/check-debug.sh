@@ -41,7 +41,7 @@ echo "1 0" >"$results/kernel.counts"
 # only this kernel has (rz.faults rounds).
 knobs="rz.many=200 rz.rounds=100 rz.fuzz=2000 rz.cycles=20 rz.pressure=1000 rz.batch=1000 rz.faults=100"
 t0=$(date +%s)
-RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_PROGRAM="rzbatch rztest" \
+RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_PROGRAM="rzbatch rzcontract rzstress rztool" \
 	RZ_ARGS="$knobs ${RZ_ARGS:-}" \
 	RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-3600} \
 	"$top/tests/run-guest.sh" "$rel" debug || [ -s "$results/guest-debug.counts" ] ||
@@ -54,7 +54,7 @@ t_guest=$(($(date +%s) - t0))
 t0=$(date +%s)
 if (use_mttcg 2>"$results/qemu-mttcg.log" &&
 	RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_SMP=2 \
-	RZ_ONLY=$mttcg_tests,writers4,waitrace RZ_PROGRAM="rzbatch rztest cycles" \
+	RZ_ONLY=$mttcg_tests,writers4,waitrace RZ_PROGRAM="rzbatch rzcontract rzstress cycles" \
 	RZ_ARGS="$knobs softlockup_all_cpu_backtrace=1 ${RZ_ARGS:-}" \
 	RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-3600} \
 	"$top/tests/run-guest.sh" "$rel" debug-mttcg); then

@@ -34,12 +34,14 @@ done
 "$top/tests/run-unit.sh" || echo "0 1" >"$build/results/unit.counts"
 # Guest boots, two at a time: each single-threaded QEMU keeps one of the
 # two cores busy, a multi-threaded one both. Every boot runs rzbatch (the
-# batch form) and then rztest; the suite boots then rzwatch (zombiectl
+# batch form) and then rzcontract, rzstress and rztool (the file's
+# contract; stress, faults and lifecycle; zombiectl), the multi-threaded
+# ones all but rztool; the suite boots then rzwatch (zombiectl
 # watch keeping a cgroup's pids.max free for 60 s, about 75 s a boot). The first kernel runs the longest stress
 # tests in full (1000 load/unload cycles, 30,000 zombies reaped and listed),
 # the others fewer; then every kernel once with parallel vCPUs; then,
 # alone, the pressure test once more on one vCPU, where its latency bounds
-# are judged (see test_pressure in tests/guest/rztest.c).
+# are judged (see test_pressure in tests/guest/rzstress.c).
 make -s -C "$top/user" build/zombiectl >"$build/results/zombiectl-build.log" 2>&1 ||
 	{ cat "$build/results/zombiectl-build.log" >&2; die "zombiectl build failed"; }
 # zombiectl metrics through promtool, and watch's textfile through a real
@@ -51,7 +53,7 @@ summary+=("metrics: promtool and node_exporter on this host: $(($(date +%s) - t0
 boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 	local t0
 	t0=$(date +%s)
-	RZ_SMP=$3 RZ_ONLY=$4 RZ_ARGS="$5 ${RZ_ARGS:-}" RZ_PROGRAM=${6:-rzbatch rztest} \
+	RZ_SMP=$3 RZ_ONLY=$4 RZ_ARGS="$5 ${RZ_ARGS:-}" RZ_PROGRAM=${6:-rzbatch rzcontract rzstress rztool} \
 		RZ_ZOMBIECTL="$top/user/build/zombiectl" \
 		"$top/tests/run-guest.sh" "$2" "$1" >"$build/results/boot-$1.out" 2>&1 ||
 		[ -s "$build/results/guest-$1.counts" ] ||
@@ -66,7 +68,7 @@ boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 # needs a newer QEMU than bookworm's.
 mttcg_boot() { # NAME KVER ARGS
 	if ! (use_mttcg 2>"$build/results/boot-$1.out" &&
-		boot "$1" "$2" 2 "$mttcg_tests,$mttcg_batch_tests" "$3 softlockup_all_cpu_backtrace=1" "rzbatch rztest cycles"); then
+		boot "$1" "$2" 2 "$mttcg_tests,$mttcg_batch_tests" "$3 softlockup_all_cpu_backtrace=1" "rzbatch rzcontract rzstress cycles"); then
 		echo "not ok - $1: no QEMU for multi-threaded TCG" >>"$build/results/boot-$1.out"
 		echo "0 1" >"$build/results/guest-$1.counts"
 		echo 0 >"$build/results/boot-$1.secs"
@@ -99,7 +101,7 @@ for i in "${!kvers[@]}"; do
 	else
 		args="rz.cycles=100 rz.pressure=10000 rz.batch=10000"
 	fi
-	start boot "$kver" "$kver" 2 "" "$args" "rzbatch rztest rzwatch"
+	start boot "$kver" "$kver" 2 "" "$args" "rzbatch rzcontract rzstress rztool rzwatch"
 	names+=("$kver") descs+=("kernel ${kseries[$i]} $kver ($args)")
 done
 # The multi-threaded TCG QEMU is an x86-64 one: the amd64 kernels only.

@@ -116,8 +116,8 @@ apt_private() {
 	apt-get $(apt_opts "$1") update -qq >&2
 }
 
-# The tests of rztest that a multi-threaded TCG boot runs: the load/unload
-# cycles and the races (make check, make check-debug).
+# The tests of rzcontract and rzstress that a multi-threaded TCG boot runs:
+# the load/unload cycles and the races (make check, make check-debug).
 # shellcheck disable=SC2034
 mttcg_tests=race_waitpid,two_writers,parent_exits,pgrp_leader,setsid,writer_killed,rmmod_queued,switch,load_cycles
 

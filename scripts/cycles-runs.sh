@@ -6,7 +6,7 @@
 # empty handlers). SMP: vCPUs per guest (default 2). RZ_ACCEL: QEMU's
 # accelerator (default tcg,thread=multi: every vCPU on its own host thread);
 # RZ_PROGRAM: the guest program (default cycles, tests/guest/cycles.sh;
-# rztest with RZ_ONLY=load_cycles for the suite's own); RZ_ARGS: more
+# rzstress with RZ_ONLY=load_cycles for the suite's own); RZ_ARGS: more
 # kernel arguments (default rz.cycles=20 loglevel=8
 # softlockup_all_cpu_backtrace=1). Prints a line per run and one tally:
 # "N runs: P clean, F failed (oops A, soft lockup B, other C)".

@@ -4,13 +4,15 @@
 #   tests/run-guest.sh KVER [NAME]
 # Prints TAP; writes "PASSED FAILED" to build/results/guest-NAME.counts
 # (NAME defaults to KVER). RZ_KO: boot this .ko instead of building one;
-# RZ_ONLY: run only these tests of rzbatch and rztest (comma-separated);
+# RZ_ONLY: run only these tests of the guest programs (comma-separated; each
+# program's first and last, its load and unload, run always);
 # RZ_ARGS: more kernel arguments, such as the suite's knobs rz.cycles=N,
 # rz.pressure=N, rz.batch=N; RZ_PROGRAM: the guest programs,
 # tests/guest/NAME.c or NAME.sh, which the guest runs in the order of their
-# names (default "rzbatch rztest": the batch form, then the rest; make bench
-# boots rzbench, the multi-threaded boots add cycles.sh). Each program
-# loads the module and leaves it unloaded.
+# names (default "rzbatch rzcontract rzstress rztool": the batch form, the
+# file's contract, stress and lifecycle, zombiectl; make bench boots
+# rzbench, the multi-threaded boots add cycles.sh). Each program loads the
+# module and leaves it unloaded.
 # An arm64 kernel (KVER ending in -arm64, scripts/setup-arm64.sh) gets
 # everything cross-built: the module, the guest programs (static), and
 # zombiectl in user/build/arm64 (the native user/build stays as it is).
@@ -54,7 +56,7 @@ fi
 progs=()
 # rzwatch runs zombiectl watch with exactly the service's capabilities
 unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$top/systemd/zombiectl-watch.service.in")
-for prog in ${RZ_PROGRAM:-rzbatch rztest}; do
+for prog in ${RZ_PROGRAM:-rzbatch rzcontract rzstress rztool}; do
 	if [ -f "$top/tests/guest/$prog.sh" ]; then
 		install -m 755 "$top/tests/guest/$prog.sh" "$out/$prog"
 	else

@@ -2,8 +2,8 @@
 /*
  * rzbatch: the batch form of /proc/<pid>/reap_zombie (design.md, "Batch
  * form: a parent's file lists and reaps its zombie children"), run as root
- * inside the QEMU guest, before rztest (the guest runs its programs in name
- * order).
+ * inside the QEMU guest, before rzcontract, rzstress and rztool (the guest
+ * runs its programs in name order).
  *
  *   rzbatch MODULE.ko
  *
@@ -18,10 +18,8 @@
 
 #include <sys/mman.h>
 
-#define REAPED "/sys/module/reap_zombie/parameters/reaped"
 #define CGB CGROOT "/rzbatch"
 #define BIG() ((int)env_long("RZ_BATCH", 30000))
-#define MANY() ((int)env_long("RZ_MANY", 2000))
 #define ROUNDS() ((int)env_long("RZ_ROUNDS", 1000))
 
 /* -------------------------------------------------------------- helpers */
@@ -784,7 +782,7 @@ static void test_big(void)
 	cur = read_long(CGB "/pids.current");
 	/*
 	 * The lock bound is judged on one vCPU only, in the boot make check
-	 * runs alone (see test_pressure in rztest.c): under TCG two vCPUs take
+	 * runs alone (see test_pressure in rzstress.c): under TCG two vCPUs take
 	 * turns on one host thread, and the guest's clock runs on while the
 	 * host runs anything else. Taking the other vCPU offline is not
 	 * enough: with a kernel build beside it a chunk's hold read 1.3 ms,

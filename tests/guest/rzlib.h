@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the guest programs share (rztest, the suite; rzbench, make bench):
+ * What the guest programs share (rzbatch, rzcontract, rzstress, rztool and
+ * rzwatch, the suite; rzbench, make bench):
  * small /proc and file helpers, the module's load and unload, parent
  * "agents" that make zombies and never wait for them, writers through the
  * reap_zombie files, zombiectl runs and a fork-latency probe.
@@ -41,7 +42,7 @@
 #define MODNAME "reap_zombie"
 #define PARAM "/sys/module/reap_zombie/parameters/enabled"
 #define CGROOT "/sys/fs/cgroup"
-#define CG CGROOT "/rztest"
+#define CG CGROOT "/rzsuite"
 
 static const char *module_path;
 
@@ -1381,6 +1382,119 @@ static void racer_stop(struct racer *r)
 	pthread_barrier_wait(&r->go);
 	pthread_join(r->th, NULL);
 	pthread_barrier_destroy(&r->go);
+}
+
+/* ------------------------------ shared by rzcontract, rzstress, rztool */
+
+#define MANY() ((int)env_long("RZ_MANY", 2000))
+#define REAPED "/sys/module/reap_zombie/parameters/reaped"
+
+/* Does readdir of @dir list @name? */
+static int dir_has(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (!strcmp(e->d_name, name))
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+/*
+ * Thread group with the leader dead and one thread stuck in vfork (D):
+ * rzcontract's live_thread, rztool's zombiectl_live_thread.
+ */
+static int vfork_pipe[2];
+static char vfork_stack[64 * 1024] __attribute__((aligned(16)));
+
+static int vfork_child(void *arg)
+{
+	pid_t me = getpid();
+
+	if (write(vfork_pipe[1], &me, sizeof(me)) != sizeof(me))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void *vfork_thread(void *arg)
+{
+	pid_t tid = gettid();
+
+	if (write(vfork_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(1);
+	clone(vfork_child, vfork_stack + sizeof(vfork_stack),
+	      CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	_exit(9);	/* the vfork child was killed: end the group */
+}
+
+/*
+ * Start such a group: returns its pid (the leader, soon a zombie), with
+ * @tid the thread in vfork and @v the vfork child, whose kill ends it.
+ */
+static pid_t vfork_group(pid_t *tid, pid_t *v)
+{
+	pid_t c;
+
+	if (pipe(vfork_pipe))
+		die("pipe");
+	c = fork();
+	if (!c) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, vfork_thread, NULL))
+			_exit(1);
+		syscall(SYS_exit, 0);	/* the leader alone */
+	}
+	if (read(vfork_pipe[0], tid, sizeof(*tid)) != sizeof(*tid) ||
+	    read(vfork_pipe[0], v, sizeof(*v)) != sizeof(*v))
+		die("vfork thread");
+	close(vfork_pipe[0]);
+	close(vfork_pipe[1]);
+	return c;
+}
+
+/*
+ * The writer races the parent's own waitpid(): one of them wins, once
+ * (rzcontract's race_waitpid, rzstress's two_writers).
+ */
+struct race {
+	struct racer rc;
+	int fd;
+	int err;
+};
+
+static void race_write(void *arg)
+{
+	struct race *r = arg;
+
+	r->err = r->fd < 0 ? ENOENT : write_fd(r->fd, "1", 1);
+}
+
+/* A thread that only waits (rzstress's switch, rztool's bad input). */
+static void *idle_thread(void *arg)
+{
+	pause();
+	return NULL;
+}
+
+/*
+ * The last test of the suite's programs: unload the module, and no
+ * /proc/<pid>/reap_zombie is left behind.
+ */
+static void unload_none_left(void)
+{
+	struct stat st;
+
+	unload_last();
+	ok(stat("/proc/self/" MODNAME, &st) < 0 && errno == ENOENT &&
+	   !dir_has("/proc/self", MODNAME),
+	   "after rmmod no /proc/<pid>/reap_zombie is left");
 }
 
 /* ------------------------------------------------------------ the runner */

@@ -2,7 +2,8 @@
 /*
  * rzwatch: `zombiectl watch` keeps fork() working in a cgroup that a parent
  * fills with zombies (issue 15), run as root inside the QEMU guest after
- * rzbatch and rztest (the guest runs its programs in name order).
+ * rzbatch, rzcontract, rzstress and rztool (the guest runs its programs in
+ * name order).
  *
  *   rzwatch MODULE.ko
  *
