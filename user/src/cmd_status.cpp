@@ -12,11 +12,12 @@ namespace rz
 
 int cmd_status(const Options &o, std::ostream &out, std::ostream &err)
 {
-	auto proc = open_root(o.proc_root, err);
-	if (!proc)
+	auto roots = open_roots(o, err);
+	if (!roots)
 		return EXIT_NONE;
-	auto sys = Tree::open(o.sys_root);
-	bool loaded = sys && sys->exists("module/reap_zombie");
+	const Tree *proc = &roots->proc;
+	const auto &sys = roots->sys;
+	bool loaded = module_loaded(sys ? &*sys : nullptr);
 	std::string version, enabled;
 	if (loaded) {
 		if (auto v = sys->read("module/reap_zombie/version"))

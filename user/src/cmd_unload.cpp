@@ -15,7 +15,7 @@ namespace rz
 int cmd_unload(const Options &o, std::ostream &out, std::ostream &err)
 {
 	auto sys = Tree::open(o.sys_root);
-	if (!sys || !sys->exists("module/reap_zombie")) {
+	if (!module_loaded(sys ? &*sys : nullptr)) {
 		err << "zombiectl: the module is not loaded\n";
 		return EXIT_NONE;
 	}

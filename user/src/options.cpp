@@ -19,6 +19,22 @@ Result<Tree> open_root(const std::string &path, std::ostream &err)
 	return t;
 }
 
+std::optional<Roots> open_roots(const Options &o, std::ostream &err)
+{
+	auto proc = open_root(o.proc_root, err);
+	if (!proc)
+		return std::nullopt;
+	Roots r{std::move(*proc), std::nullopt};
+	if (auto sys = Tree::open(o.sys_root))
+		r.sys.emplace(std::move(*sys));
+	return r;
+}
+
+bool module_loaded(const Tree *sys)
+{
+	return sys && sys->exists("module/reap_zombie");
+}
+
 std::string exit_text(const Stat &st)
 {
 	return st.exit_code ? describe_wait_status(*st.exit_code) : "unknown";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct Options {
 	bool json = false;
 	// list
 	int parent = 0;
+	std::string output; // -o: the table's columns, comma-separated
+	bool noheadings = false;
 	// why
 	std::string why_pid;
 	// reap
@@ -43,6 +46,19 @@ struct Options {
 
 // The proc or sysfs root @path; on failure "zombiectl: why" on @err.
 Result<Tree> open_root(const std::string &path, std::ostream &err);
+
+// Both roots: the proc root, without which nothing is done (nullopt after
+// saying why on @err), and the sysfs root, absent without a word (what needs
+// it says so).
+struct Roots {
+	Tree proc;
+	std::optional<Tree> sys;
+};
+std::optional<Roots> open_roots(const Options &o, std::ostream &err);
+
+// Is the module loaded: /sys/module/reap_zombie under @sys (nullptr: no
+// sysfs root)?
+bool module_loaded(const Tree *sys);
 
 // The decoded exit status of a zombie's stat ("exit 42"), or "unknown".
 std::string exit_text(const Stat &st);
