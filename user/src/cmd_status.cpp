@@ -15,8 +15,7 @@ int cmd_status(const Options &o, std::ostream &out, std::ostream &err)
 	auto roots = open_roots(o, err);
 	if (!roots)
 		return EXIT_NONE;
-	const Tree *proc = &roots->proc;
-	const auto &sys = roots->sys;
+	const auto &[proc, sys] = *roots;
 	bool loaded = module_loaded(sys ? &*sys : nullptr);
 	std::string version, enabled;
 	if (loaded) {
@@ -26,8 +25,8 @@ int cmd_status(const Options &o, std::ostream &out, std::ostream &err)
 			enabled = trim(*v);
 	}
 	int reaper = 0;
-	for (int pid : proc->pids()) {
-		auto s = proc->read(std::to_string(pid) + "/stat");
+	for (int pid : proc.pids()) {
+		auto s = proc.read(std::to_string(pid) + "/stat");
 		if (!s)
 			continue;
 		auto st = parse_stat(*s);
@@ -36,7 +35,7 @@ int cmd_status(const Options &o, std::ostream &out, std::ostream &err)
 			break;
 		}
 	}
-	bool hook = proc->exists("self/reap_zombie");
+	bool hook = proc.exists("self/reap_zombie");
 	if (o.json) {
 		out << Json()
 			   .begin_object()
