@@ -15,9 +15,10 @@ namespace rz
 
 int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 {
-	auto proc = open_root(o.proc_root, err);
-	if (!proc)
+	auto roots = open_roots(o, err);
+	if (!roots)
 		return EXIT_NONE;
+	const Tree *proc = &roots->proc;
 	auto arg = parse_pid_arg(o.why_pid);
 	if (!arg) {
 		err << "zombiectl: " << arg.error().message << "\n";
@@ -37,7 +38,6 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 	if (auto pd = ProcDir::open(*proc, info->stat.ppid))
 		if (auto pi = pd->info(true))
 			parent = *pi;
-	auto d = diagnose(*info, parent);
 	auto env = reap_env(*proc, o);
 	// With the module, the age is DEAD_MS of the parent's listing (one
 	// kernel clock); without, what /proc gives, said to be estimated.
@@ -47,6 +47,17 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 			info->dead_ms = static_cast<double>(*ms);
 	bool estimated = false, bound = false;
 	auto age = zombie_age(*info, env, &estimated, &bound);
+	// the advice fitted to the machine: the module, and the age as
+	// `reap` judges it
+	Situation now;
+	now.module_loaded = module_loaded(roots->sys ? &*roots->sys : nullptr);
+	now.module_enabled =
+	    now.module_loaded && proc->exists("self/reap_zombie");
+	if (info->stat.state == 'Z')
+		now.age_s = age;
+	now.age_estimated = estimated;
+	now.grace_s = o.grace;
+	auto d = diagnose(*info, parent, now);
 
 	if (o.json) {
 		Json j;
@@ -73,7 +84,16 @@ int cmd_why(const Options &o, std::ostream &out, std::ostream &err)
 		j.end_array()
 		    .value("remedy", std::string(remedy_name(d.remedy)))
 		    .value("advice", d.advice)
-		    .end_object();
+		    .begin_array("commands");
+		for (auto &c : d.commands)
+			j.value("", c);
+		j.end_array()
+		    .value("module_loaded", now.module_loaded)
+		    .value("module_enabled", now.module_enabled)
+		    .value("grace_seconds", now.grace_s);
+		d.reap_in_s ? (void)j.value("reap_in_seconds", *d.reap_in_s)
+			    : (void)j.null("reap_in_seconds");
+		j.end_object();
 		out << j.str();
 		return EXIT_OK;
 	}
