@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // `zombiectl list`: every zombie, grouped counts per parent, the pressure.
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -95,14 +96,60 @@ int nspid(const ProcessInfo &p)
 	return p.status.nspid.empty() ? p.pid : p.status.nspid.back();
 }
 
+// The table's columns, in their default order; -o/--output names them.
+const std::vector<std::string> columns = {"PID",     "COMM",  "PPID",
+					  "PARENT",  "PSTAT", "EXIT",
+					  "THREADS", "NSPID", "CGROUP"};
+
+// The columns @spec names (comma-separated, any case; every column when
+// empty), as indexes into columns; nullopt after one line on @err naming
+// the valid ones.
+std::optional<std::vector<size_t>> pick_columns(const std::string &spec,
+						std::ostream &err)
+{
+	std::vector<size_t> out;
+	if (spec.empty()) {
+		for (size_t i = 0; i < columns.size(); i++)
+			out.push_back(i);
+		return out;
+	}
+	size_t from = 0;
+	for (;;) {
+		auto comma = spec.find(',', from);
+		std::string name = spec.substr(from, comma - from);
+		std::string upper = name;
+		for (auto &c : upper)
+			c = static_cast<char>(
+			    std::toupper(static_cast<unsigned char>(c)));
+		auto it = std::find(columns.begin(), columns.end(), upper);
+		if (it == columns.end()) {
+			std::string valid;
+			for (auto &c : columns)
+				valid += (valid.empty() ? "" : ",") + c;
+			err << "zombiectl list: unknown column '" << name
+			    << "' in --output; valid: " << valid << "\n";
+			return std::nullopt;
+		}
+		out.push_back(static_cast<size_t>(it - columns.begin()));
+		if (comma == std::string::npos)
+			return out;
+		from = comma + 1;
+	}
+}
+
 } // namespace
 
 int cmd_list(const Options &o, std::ostream &out, std::ostream &err)
 {
-	auto proc = open_root(o.proc_root, err);
-	if (!proc)
+	// a usage error before anything is read
+	auto cols = pick_columns(o.output, err);
+	if (!cols)
+		return EXIT_USAGE;
+	auto roots = open_roots(o, err);
+	if (!roots)
 		return EXIT_NONE;
-	auto sys = Tree::open(o.sys_root);
+	const Tree *proc = &roots->proc;
+	const auto &sys = roots->sys;
 	auto zombies = scan_zombies(*proc, o.parent);
 
 	struct ParentRow {
@@ -186,12 +233,15 @@ int cmd_list(const Options &o, std::ostream &out, std::ostream &err)
 		return EXIT_OK;
 	}
 
+	// -n: the rows alone, for scripts (as ps and lsblk do)
 	if (zombies.empty()) {
+		if (o.noheadings)
+			return EXIT_OK;
 		out << "no zombies\n";
 	} else {
-		std::vector<std::vector<std::string>> rows = {
-		    {"PID", "COMM", "PPID", "PARENT", "PSTAT", "EXIT",
-		     "THREADS", "NSPID", "CGROUP"}};
+		std::vector<std::vector<std::string>> rows;
+		if (!o.noheadings)
+			rows.push_back(columns);
 		for (auto &z : zombies)
 			rows.push_back(
 			    {std::to_string(z.p.pid), z.p.stat.comm,
@@ -204,7 +254,15 @@ int cmd_list(const Options &o, std::ostream &out, std::ostream &err)
 				 std::max(0L, z.p.status.threads - 1)),
 			     std::to_string(nspid(z.p)),
 			     z.cgroup.empty() ? "-" : z.cgroup});
+		for (auto &r : rows) {
+			std::vector<std::string> picked;
+			for (size_t i : *cols)
+				picked.push_back(r[i]);
+			r = std::move(picked);
+		}
 		print_table(out, rows);
+		if (o.noheadings)
+			return EXIT_OK;
 		out << "\n";
 		for (auto &[pid, r] : parents)
 			out << r.count << " zombie" << (r.count > 1 ? "s" : "")
