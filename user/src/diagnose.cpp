@@ -78,19 +78,6 @@ bool is_live(char state)
 	return state != 'Z' && state != 'X' && state != 'x';
 }
 
-// PID 1 of the proc root's pid namespace (NSpid's first field).
-bool is_init(const ProcessInfo &p)
-{
-	return !p.status.nspid.empty() ? p.status.nspid.front() == 1
-				       : p.pid == 1;
-}
-
-// The init of a pid namespace below it (NSpid's last field).
-bool is_namespace_init(const ProcessInfo &p)
-{
-	return p.status.nspid.size() > 1 && p.status.nspid.back() == 1;
-}
-
 void add(Diagnosis &d, const char *code, std::string text)
 {
 	d.findings.push_back(Finding{code, std::move(text)});
