@@ -64,10 +64,13 @@ std::unique_ptr<App> make_app(std::string_view only)
 				 "only the zombies of this parent")
 		    ->check(CLI::PositiveNumber);
 		a->list
-		    ->add_option("-o,--output", o.output,
-				 "the table's columns, comma-separated, any "
-				 "case: PID,COMM,PPID,PARENT,PSTAT,EXIT,"
-				 "THREADS,NSPID,CGROUP (JSON keeps every key)")
+		    ->add_option(
+			"-o,--output", o.output,
+			"the table's columns, comma-separated, any "
+			"case: PID,COMM,PPID,PARENT,PSTAT,EXIT,"
+			"THREADS,NSPID,CGROUP, and AGE (seconds dead, ~ "
+			"when estimated); the table only, JSON keeps "
+			"every key")
 		    ->type_name("COLS");
 		a->list->add_flag("-n,--noheadings", o.noheadings,
 				  "no header line and no summary after the "

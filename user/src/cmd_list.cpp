@@ -2,6 +2,7 @@
 // `zombiectl list`: every zombie, grouped counts per parent, the pressure.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "commands.hpp"
 #include "json.hpp"
+#include "reap_engine.hpp"
 
 namespace rz
 {
@@ -97,9 +99,45 @@ int nspid(const ProcessInfo &p)
 }
 
 // The table's columns, in their default order; -o/--output names them.
-const std::vector<std::string> columns = {"PID",     "COMM",  "PPID",
-					  "PARENT",  "PSTAT", "EXIT",
-					  "THREADS", "NSPID", "CGROUP"};
+// AGE, last, only when named: it reads the parents' listings.
+const std::vector<std::string> columns = {"PID",    "COMM", "PPID",    "PARENT",
+					  "PSTAT",  "EXIT", "THREADS", "NSPID",
+					  "CGROUP", "AGE"};
+constexpr size_t age_column = 9;
+
+// Sets the DEAD_MS of each zombie its parent's listing gives (one read a
+// parent), the age `reap` judges it by.
+void load_dead_ms(const Tree &proc, std::vector<Zombie> &zombies)
+{
+	using Key = std::pair<int, unsigned long long>; // pid, start
+	std::map<int, std::map<Key, long long>> dead;	// by parent
+	for (auto &z : zombies) {
+		int pp = z.p.stat.ppid;
+		auto it = dead.find(pp);
+		if (it == dead.end()) {
+			it = dead.emplace(pp, std::map<Key, long long>()).first;
+			if (auto l = read_listing_of(proc, pp))
+				for (auto &e : *l)
+					it->second[{e.pid, e.start}] =
+					    e.dead_ms;
+		}
+		auto d = it->second.find({z.p.pid, z.p.stat.starttime});
+		if (d != it->second.end())
+			z.p.dead_ms = static_cast<double>(d->second);
+	}
+}
+
+// AGE: seconds since it died, "~" when estimated (no listing), "?" unknown.
+std::string age_cell(const ProcessInfo &p, const ReapEnv &env)
+{
+	bool estimated = false;
+	auto age = zombie_age(p, env, &estimated);
+	if (!age)
+		return "?";
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "%s%.1f", estimated ? "~" : "", *age);
+	return buf;
+}
 
 // The columns @spec names (comma-separated, any case; every column when
 // empty), as indexes into columns; nullopt after one line on @err naming
@@ -109,7 +147,7 @@ std::optional<std::vector<size_t>> pick_columns(const std::string &spec,
 {
 	std::vector<size_t> out;
 	if (spec.empty()) {
-		for (size_t i = 0; i < columns.size(); i++)
+		for (size_t i = 0; i < age_column; i++)
 			out.push_back(i);
 		return out;
 	}
@@ -151,6 +189,11 @@ int cmd_list(const Options &o, std::ostream &out, std::ostream &err)
 	const Tree *proc = &roots->proc;
 	const auto &sys = roots->sys;
 	auto zombies = scan_zombies(*proc, o.parent);
+	const bool want_age = !o.json && std::find(cols->begin(), cols->end(),
+						   age_column) != cols->end();
+	const ReapEnv env = want_age ? clock_env(*proc) : ReapEnv();
+	if (want_age)
+		load_dead_ms(*proc, zombies);
 
 	struct ParentRow {
 		std::string comm;
@@ -253,7 +296,8 @@ int cmd_list(const Options &o, std::ostream &out, std::ostream &err)
 			     std::to_string(
 				 std::max(0L, z.p.status.threads - 1)),
 			     std::to_string(nspid(z.p)),
-			     z.cgroup.empty() ? "-" : z.cgroup});
+			     z.cgroup.empty() ? "-" : z.cgroup,
+			     want_age ? age_cell(z.p, env) : ""});
 		for (auto &r : rows) {
 			std::vector<std::string> picked;
 			for (size_t i : *cols)

@@ -908,6 +908,23 @@ TEST_SUITE("cli: list -o and -n")
 		CHECK(valid_json(r.out));
 		CHECK(r.out.find("\"comm\":\"worker\"") != std::string::npos);
 	}
+	TEST_CASE("list -o AGE: DEAD_MS of the listing, else estimated")
+	{
+		ProcTree t;
+		seed(t); // 42 listed by 7, dead 60 s
+		t.dead_ms = 3500;
+		t.process(48, stat_text(48, "young", 'Z', 7, 1, 0),
+			  status_text(48, 7));
+		auto r = zombiectl(t, {"list", "-o", "pid,age"});
+		CHECK(r.out.find("PID  AGE\n42   60.0\n48   3.5\n") == 0);
+		// not in the default table
+		r = zombiectl(t, {"list"});
+		CHECK(r.out.find("AGE") == std::string::npos);
+		ProcTree n;
+		seed(n, false); // started at tick 100 of uptime 1000 s
+		r = zombiectl(n, {"list", "-n", "-o", "age,pid"});
+		CHECK(r.out == "~999.0  42\n");
+	}
 	TEST_CASE("list -n: the rows alone")
 	{
 		ProcTree t;
@@ -939,7 +956,7 @@ TEST_SUITE("cli: list -o and -n")
 		seed(t);
 		const std::string valid =
 		    "; valid: PID,COMM,PPID,PARENT,PSTAT,EXIT,THREADS,NSPID,"
-		    "CGROUP\n";
+		    "CGROUP,AGE\n";
 		for (auto [spec, bad] :
 		     {std::pair<std::string, std::string>{"pid,bogus", "bogus"},
 		      {"pid,", ""},
