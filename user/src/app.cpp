@@ -63,7 +63,20 @@ std::unique_ptr<App> make_app(std::string_view only)
 		    ->add_option("-P,--parent", o.parent,
 				 "only the zombies of this parent")
 		    ->check(CLI::PositiveNumber);
-		a->list->footer("Example: zombiectl list -P 1");
+		a->list
+		    ->add_option(
+			"-o,--output", o.output,
+			"the table's columns, comma-separated, any "
+			"case: PID,COMM,PPID,PARENT,PSTAT,EXIT,"
+			"THREADS,NSPID,CGROUP, and AGE (seconds dead, ~ "
+			"when estimated); the table only, JSON keeps "
+			"every key")
+		    ->type_name("COLS");
+		a->list->add_flag("-n,--noheadings", o.noheadings,
+				  "no header line and no summary after the "
+				  "table: the rows alone");
+		a->list->footer("Examples:\n  zombiectl list -P 1\n"
+				"  zombiectl list -n -o pid,ppid,exit");
 	}
 
 	if (want("why")) {

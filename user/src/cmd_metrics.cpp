@@ -11,11 +11,10 @@ namespace rz
 
 int cmd_metrics(const Options &o, std::ostream &out, std::ostream &err)
 {
-	auto proc = open_root(o.proc_root, err);
-	if (!proc)
+	auto roots = open_roots(o, err);
+	if (!roots)
 		return EXIT_NONE;
-	auto sys = Tree::open(o.sys_root);
-	auto ob = observe(*proc, sys ? &*sys : nullptr);
+	auto ob = observe(roots->proc, roots->sys ? &*roots->sys : nullptr);
 	out << format_metrics(ob.metrics);
 	return EXIT_OK;
 }

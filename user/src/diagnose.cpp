@@ -2,7 +2,9 @@
 #include "diagnose.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 
 namespace rz
 {
@@ -153,15 +155,49 @@ void check_parent(Diagnosis &d, const ProcessInfo &z, const ProcessInfo &p)
 		    "SIGCHLD is pending for " + par +
 			": delivered but not yet handled");
 
-	if (!s.nspid.empty() ? s.nspid.front() == 1 : p.pid == 1)
+	if (is_init(p))
 		add(d, "parent-is-init",
 		    par + " is PID 1, which inherits orphans and should wait "
 			  "for them: it is busy, or not a real init");
-	else if (s.nspid.size() > 1 && s.nspid.back() == 1)
+	else if (is_namespace_init(p))
 		add(d, "parent-is-namespace-init",
 		    par + " is the init (PID 1) of a pid namespace, which "
 			  "inherits the namespace's orphans: an init that does "
 			  "not wait() leaves them as zombies");
+}
+
+// The last step, `zombiectl reap PID`, fitted to the machine: the module
+// loaded and switched on first, and a zombie younger than the grace period
+// taken when `reap` will take it, or now with --force. Its commands are
+// added to @d.
+std::string reap_step(Diagnosis &d, const std::string &pid,
+		      const Situation &now)
+{
+	std::string text;
+	if (!now.module_loaded) {
+		d.commands.push_back("modprobe reap_zombie");
+		text = "load the module: modprobe reap_zombie; then ";
+	} else if (!now.module_enabled) {
+		d.commands.push_back(
+		    "echo 1 > /sys/module/reap_zombie/parameters/enabled");
+		text = "switch the module on: echo 1 > "
+		       "/sys/module/reap_zombie/parameters/enabled; then ";
+	}
+	d.commands.push_back("zombiectl reap " + pid);
+	text += "run: zombiectl reap " + pid;
+	if (now.age_s && *now.age_s < now.grace_s) {
+		d.reap_in_s = std::ceil(now.grace_s - *now.age_s);
+		char buf[192];
+		std::snprintf(buf, sizeof(buf),
+			      " in %.0f s (dead %.1f s%s, less than the grace "
+			      "period of %g s: its parent may still reap it), "
+			      "or now: zombiectl reap --force ",
+			      *d.reap_in_s, *now.age_s,
+			      now.age_estimated ? ", estimated" : "",
+			      now.grace_s);
+		text += buf + pid;
+	}
+	return text;
 }
 
 } // namespace
@@ -186,17 +222,42 @@ std::string_view remedy_name(Remedy r)
 }
 
 Diagnosis diagnose(const ProcessInfo &z,
-		   const std::optional<ProcessInfo> &parent)
+		   const std::optional<ProcessInfo> &parent,
+		   const Situation &now)
 {
 	Diagnosis d;
 	const std::string pid = std::to_string(z.pid);
 
 	if (z.stat.state != 'Z') {
-		add(d, "not-zombie",
-		    "pid " + who(z) + " is not a zombie, it is " +
-			state_text(z.stat.state) + ": use kill");
+		const std::string what = "pid " + who(z) +
+					 " is not a zombie, it is " +
+					 state_text(z.stat.state);
 		d.remedy = Remedy::Nothing;
-		d.advice = "nothing to reap; to end it, use kill: kill " + pid;
+		// never kill an init: its zombie children are what to look at
+		const std::string children =
+		    "; for its zombie children, run: zombiectl list -P " + pid;
+		if (is_init(z)) {
+			add(d, "not-zombie",
+			    what + ": it is init (PID 1), which cannot be "
+				   "killed and must not be ended");
+			d.advice = "nothing to reap, and do not kill it: pid " +
+				   pid + " is init" + children;
+		} else if (is_namespace_init(z)) {
+			add(d, "not-zombie",
+			    what + ": it is the init (PID 1) of a pid "
+				   "namespace; killing it ends every process "
+				   "of that namespace");
+			d.advice = "nothing to reap, and do not kill it: pid " +
+				   pid + " is the init of a pid namespace" +
+				   children;
+		} else {
+			add(d, "not-zombie", what + ": use kill");
+			d.advice =
+			    "nothing to reap; to end it, use kill: kill " + pid;
+			d.commands.push_back("kill " + pid);
+			return d;
+		}
+		d.commands.push_back("zombiectl list -P " + pid);
 		return d;
 	}
 
@@ -259,6 +320,9 @@ Diagnosis diagnose(const ProcessInfo &z,
 	// The remedy, most binding first.
 	const ProcessInfo *p = parent ? &*parent : nullptr;
 	const std::string ppid = p ? std::to_string(p->pid) : "";
+	// An init's zombies are the module's to reap: no signal to it, and
+	// never a kill.
+	const bool init_parent = p && (is_init(*p) || is_namespace_init(*p));
 	if (others > 0) {
 		std::string threads;
 		if (live.empty()) {
@@ -272,29 +336,42 @@ Diagnosis diagnose(const ProcessInfo &z,
 		}
 		d.remedy = Remedy::WaitForThreads;
 		d.advice = "wait for " + threads + " of " + pid +
-			   " to exit, then run: zombiectl reap " + pid;
+			   " to exit, then " + reap_step(d, pid, now);
 	} else if (z.status.tracer_pid) {
 		const auto tr = std::to_string(z.status.tracer_pid);
 		d.remedy = Remedy::WaitForTracer;
 		d.advice = "let tracer " + tr + " wait for or detach from " +
-			   pid + " (or end it: kill " + tr +
-			   "), then run: zombiectl why " + pid;
-	} else if (p && p->stat.state == 'T') {
+			   pid +
+			   (z.status.tracer_pid == 1
+				? std::string()
+				: " (or end it: kill " + tr + ")") +
+			   ", then run: zombiectl why " + pid;
+		d.commands.push_back("zombiectl why " + pid);
+	} else if (p && !init_parent && p->stat.state == 'T') {
 		d.remedy = Remedy::SendSigcont;
 		d.advice = "send SIGCONT to " + ppid + ": kill -CONT " + ppid;
-	} else if (p && p->stat.state == 'S' &&
+		d.commands.push_back("kill -CONT " + ppid);
+	} else if (p && !init_parent && p->stat.state == 'S' &&
 		   mask_has(p->status.sig_cgt, SIGCHLD) &&
 		   !mask_has(p->status.sig_ign, SIGCHLD) &&
 		   !mask_has(p->status.sig_blk, SIGCHLD) &&
 		   !mask_has(p->status.sig_pnd | p->status.shd_pnd, SIGCHLD) &&
 		   z.stat.exit_signal == SIGCHLD) {
 		d.remedy = Remedy::SendSigchld;
+		d.commands.push_back("kill -CHLD " + ppid);
 		d.advice = "send SIGCHLD to " + ppid +
 			   " in case it lost one: kill -CHLD " + ppid +
-			   "; if " + pid + " stays, run: zombiectl reap " + pid;
+			   "; if " + pid + " stays, " + reap_step(d, pid, now);
 	} else {
 		d.remedy = Remedy::Reap;
-		d.advice = "run: zombiectl reap " + pid;
+		d.advice = reap_step(d, pid, now);
+		if (p && is_init(*p))
+			d.advice += " (its parent " + ppid +
+				    " is init: killing it is no remedy)";
+		else if (init_parent)
+			d.advice += " (its parent " + ppid +
+				    " is a pid namespace's init: killing it "
+				    "would end the whole namespace)";
 	}
 	return d;
 }

@@ -34,4 +34,19 @@ struct ProcessInfo {
 	std::vector<TaskInfo> tasks; // every task/<tid>, leader included
 };
 
+// PID 1 of the proc root's pid namespace (NSpid's first field, else the
+// pid): never to be killed.
+inline bool is_init(const ProcessInfo &p)
+{
+	return !p.status.nspid.empty() ? p.status.nspid.front() == 1
+				       : p.pid == 1;
+}
+
+// The init of a pid namespace below the proc root's (NSpid's last field):
+// killing it ends the whole namespace.
+inline bool is_namespace_init(const ProcessInfo &p)
+{
+	return p.status.nspid.size() > 1 && p.status.nspid.back() == 1;
+}
+
 } // namespace rz

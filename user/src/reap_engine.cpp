@@ -249,8 +249,8 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 	return rep;
 }
 
-std::optional<long long> listed_dead_ms(const Tree &proc, int ppid, int pid,
-					unsigned long long start)
+std::optional<std::vector<ListingEntry>> read_listing_of(const Tree &proc,
+							 int ppid)
 {
 	if (ppid <= 0)
 		return std::nullopt;
@@ -264,6 +264,15 @@ std::optional<long long> listed_dead_ms(const Tree &proc, int ppid, int pid,
 	if (!text)
 		return std::nullopt;
 	auto l = parse_listing(*text);
+	if (!l)
+		return std::nullopt;
+	return std::move(*l);
+}
+
+std::optional<long long> listed_dead_ms(const Tree &proc, int ppid, int pid,
+					unsigned long long start)
+{
+	auto l = read_listing_of(proc, ppid);
 	if (!l)
 		return std::nullopt;
 	for (auto &e : *l)

@@ -69,6 +69,11 @@ BatchReport reap_batch(BatchFile &f, int ppid, const std::string &pcomm,
 		       const PlanOptions &o, bool dry_run,
 		       const std::function<int(int)> &tracer_of = {});
 
+// The listing of @ppid's zombie children, read once (read only); nullopt
+// without the batch form (no module, an older one, not privileged).
+std::optional<std::vector<ListingEntry>> read_listing_of(const Tree &proc,
+							 int ppid);
+
 // DEAD_MS of @pid (started at @start: stat field 22) in the listing of
 // its parent @ppid; nullopt without the batch form or when not listed.
 std::optional<long long> listed_dead_ms(const Tree &proc, int ppid, int pid,

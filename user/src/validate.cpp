@@ -47,11 +47,19 @@ Verdict validate(const ProcessInfo &p, const ReapEnv &env)
 		return v;
 	}
 	if (p.stat.state != 'Z') {
+		// the next step: kill, except a kernel thread or an init
+		const char *next = ": use kill";
+		if (p.stat.flags & 0x00200000 /* PF_KTHREAD */)
+			next = ": it is a kernel thread";
+		else if (is_init(p))
+			next = ": it is init (PID 1): nothing to reap, and do "
+			       "not kill it";
+		else if (is_namespace_init(p))
+			next =
+			    ": it is the init of a pid namespace: nothing to "
+			    "reap, and do not kill it";
 		v.reason = who + " is not a zombie, it is " +
-			   std::string(state_name(p.stat.state)) +
-			   (p.stat.flags & 0x00200000 /* PF_KTHREAD */
-				? ": it is a kernel thread"
-				: ": use kill");
+			   std::string(state_name(p.stat.state)) + next;
 		return v;
 	}
 	if (p.status.threads > 1) {

@@ -889,3 +889,182 @@ TEST_SUITE("cli")
 		CHECK(r.out == "{\"results\":[]}\n");
 	}
 }
+
+TEST_SUITE("cli: list -o and -n")
+{
+	TEST_CASE("list -o picks the table's columns, in any case")
+	{
+		ProcTree t;
+		seed(t);
+		auto r = zombiectl(t, {"list", "-o", "pid,PPID,Exit"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("PID  PPID  EXIT\n42   7     exit 42\n\n1 "
+				 "zombie of pid 7 (sh, sleeping)\n") == 0);
+		r = zombiectl(t, {"list", "--output", "cgroup,pid,pid"});
+		CHECK(r.out.find("CGROUP  PID  PID\n/app    42   42\n") == 0);
+		// JSON keeps every key
+		r = zombiectl(t, {"list", "-J", "-o", "pid"});
+		CHECK(r.rc == 0);
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"comm\":\"worker\"") != std::string::npos);
+	}
+	TEST_CASE("list -o AGE: DEAD_MS of the listing, else estimated")
+	{
+		ProcTree t;
+		seed(t); // 42 listed by 7, dead 60 s
+		t.dead_ms = 3500;
+		t.process(48, stat_text(48, "young", 'Z', 7, 1, 0),
+			  status_text(48, 7));
+		auto r = zombiectl(t, {"list", "-o", "pid,age"});
+		CHECK(r.out.find("PID  AGE\n42   60.0\n48   3.5\n") == 0);
+		// not in the default table
+		r = zombiectl(t, {"list"});
+		CHECK(r.out.find("AGE") == std::string::npos);
+		ProcTree n;
+		seed(n, false); // started at tick 100 of uptime 1000 s
+		r = zombiectl(n, {"list", "-n", "-o", "age,pid"});
+		CHECK(r.out == "~999.0  42\n");
+	}
+	TEST_CASE("list -n: the rows alone")
+	{
+		ProcTree t;
+		seed(t);
+		t.process(44, stat_text(44, "other", 'Z', 7, 1, 1 << 8),
+			  status_text(44, 7));
+		auto r = zombiectl(t, {"list", "-n"});
+		CHECK(r.rc == 0);
+		CHECK(r.out == "42  worker  7  sh  S  exit 42  0  42  /app\n"
+			       "44  other   7  sh  S  exit 1   0  44  /app\n");
+		r = zombiectl(t, {"list", "--noheadings", "-o", "pid"});
+		CHECK(r.out == "42\n44\n");
+		// nothing at all when there are none
+		r = zombiectl(t, {"list", "-n", "-P", "99"});
+		CHECK(r.rc == 0);
+		CHECK(r.out == "");
+		CHECK(r.err == "");
+		ProcTree empty;
+		r = zombiectl(empty, {"list", "-n", "-o", "pid,comm"});
+		CHECK(r.rc == 0);
+		CHECK(r.out == "");
+		// without -n, as before
+		r = zombiectl(empty, {"list", "-o", "pid"});
+		CHECK(r.out.find("no zombies\n") == 0);
+	}
+	TEST_CASE("list -o with an unknown column: usage, one line")
+	{
+		ProcTree t;
+		seed(t);
+		const std::string valid =
+		    "; valid: PID,COMM,PPID,PARENT,PSTAT,EXIT,THREADS,NSPID,"
+		    "CGROUP,AGE\n";
+		for (auto [spec, bad] :
+		     {std::pair<std::string, std::string>{"pid,bogus", "bogus"},
+		      {"pid,", ""},
+		      {"PID COMM", "PID COMM"}}) {
+			CAPTURE(spec);
+			auto r = zombiectl(t, {"list", "-o", spec});
+			CHECK(r.rc == 2);
+			CHECK(r.out == "");
+			CHECK(r.err == "zombiectl list: unknown column '" +
+					   bad + "' in --output" + valid);
+		}
+		auto r = zombiectl(t, {"list", "--help"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("-o,--output COLS") != std::string::npos);
+		CHECK(r.out.find("-n,--noheadings") != std::string::npos);
+	}
+}
+
+TEST_SUITE("cli: why advises what fits")
+{
+	TEST_CASE("why 1: never kill it")
+	{
+		ProcTree t;
+		t.process(1, stat_text(1, "init", 'S', 0), status_text(1, 0));
+		auto r = zombiectl(t, {"why", "1"});
+		CHECK(r.rc == 0);
+		CHECK(r.out.find("kill 1") == std::string::npos);
+		CHECK(r.out.find("what would help: nothing to reap, and do not "
+				 "kill it: pid 1 is init; for its zombie "
+				 "children, run: zombiectl list -P 1\n") !=
+		      std::string::npos);
+		r = zombiectl(t, {"why", "-J", "1"});
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"commands\":[\"zombiectl list -P 1\"]") !=
+		      std::string::npos);
+		// a namespace's init seen from outside
+		t.process(500, stat_text(500, "cinit", 'S', 1),
+			  status_text(500, 1, 0, 1, "0", "0", "0", "500\t1"));
+		r = zombiectl(t, {"why", "500"});
+		CHECK(r.out.find("kill 500") == std::string::npos);
+		CHECK(r.out.find("is the init of a pid namespace") !=
+		      std::string::npos);
+	}
+	TEST_CASE("why without the module: modprobe first")
+	{
+		ProcTree t;
+		seed(t, false);
+		auto r = zombiectl(t, {"why", "42"});
+		CHECK(
+		    r.out.find("what would help: load the module: modprobe "
+			       "reap_zombie; then run: zombiectl reap 42\n") !=
+		    std::string::npos);
+		r = zombiectl(t, {"why", "-J", "42"});
+		CHECK(valid_json(r.out));
+		CHECK(r.out.find("\"commands\":[\"modprobe reap_zombie\","
+				 "\"zombiectl reap 42\"],\"module_loaded\":"
+				 "false,\"module_enabled\":false,"
+				 "\"grace_seconds\":10.000,\"reap_in_seconds\":"
+				 "null}") != std::string::npos);
+		// loaded: straight to reap
+		ProcTree m;
+		seed(m);
+		m.write("sys/module/reap_zombie/parameters/enabled", "Y\n");
+		r = zombiectl(m, {"why", "42"});
+		CHECK(r.out.find("what would help: run: zombiectl reap 42\n") !=
+		      std::string::npos);
+		// loaded, switched off: no reap_zombie files
+		m.module(false);
+		r = zombiectl(m, {"why", "42"});
+		CHECK(
+		    r.out.find("what would help: switch the module on: echo 1 "
+			       "> /sys/module/reap_zombie/parameters/"
+			       "enabled; then run: zombiectl reap 42\n") !=
+		    std::string::npos);
+	}
+	TEST_CASE("why a young zombie: when reap takes it, on reap's age")
+	{
+		ProcTree t;
+		seed(t);
+		t.write("sys/module/reap_zombie/parameters/enabled", "Y\n");
+		t.dead_ms = 3000;
+		t.process(48, stat_text(48, "young", 'Z', 7, 1, 0),
+			  status_text(48, 7));
+		auto r = zombiectl(t, {"why", "48"});
+		CHECK(r.out.find("dead 3.0 s\n") != std::string::npos);
+		CHECK(r.out.find("what would help: run: zombiectl reap 48 in 7 "
+				 "s (dead 3.0 s, less than the grace period of "
+				 "10 s: its parent may still reap it), or now: "
+				 "zombiectl reap --force 48\n") !=
+		      std::string::npos);
+		// reap agrees
+		r = zombiectl(t, {"reap", "--dry-run", "48"});
+		CHECK(r.err.find("died 3.0 s ago") != std::string::npos);
+		r = zombiectl(t, {"why", "-J", "48"});
+		CHECK(r.out.find("\"reap_in_seconds\":7.000}") !=
+		      std::string::npos);
+		CHECK(valid_json(r.out));
+
+		// no module: the estimate (uptime 1000 s, started at 996 s)
+		ProcTree n;
+		seed(n, false);
+		n.process(48, stat_text(48, "young", 'Z', 7, 1, 0, 99600),
+			  status_text(48, 7), false);
+		r = zombiectl(n, {"why", "48"});
+		CHECK(
+		    r.out.find("what would help: load the module: modprobe "
+			       "reap_zombie; then run: zombiectl reap 48 in 6 "
+			       "s (dead 4.0 s, estimated, less than the grace "
+			       "period of 10 s") != std::string::npos);
+	}
+}

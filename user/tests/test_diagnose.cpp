@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "diagnose.hpp"
 
@@ -453,5 +454,163 @@ TEST_SUITE("diagnose")
 		CHECK(remedy_name(Remedy::WaitForThreads) == "wait-threads");
 		CHECK(remedy_name(Remedy::WaitForTracer) == "wait-tracer");
 		CHECK(remedy_name(Remedy::Nothing) == "nothing");
+	}
+}
+
+TEST_SUITE("diagnose: advice that fits")
+{
+	TEST_CASE("PID 1 is not a zombie and is never to be killed")
+	{
+		auto z = process(1, "systemd", 'S', 0, "ep_poll");
+		SUBCASE("NSpid 1") {}
+		SUBCASE("no NSpid")
+		{
+			z.status.nspid.clear();
+		}
+		auto d = diagnose(z, std::nullopt);
+		REQUIRE(d.findings.size() == 1);
+		CHECK(d.findings[0].code == "not-zombie");
+		CHECK(has(d.findings[0].text, "it is init (PID 1)"));
+		CHECK_FALSE(has(d.findings[0].text, "use kill"));
+		CHECK(d.remedy == Remedy::Nothing);
+		CHECK(d.advice == "nothing to reap, and do not kill it: pid 1 "
+				  "is init; for its zombie children, run: "
+				  "zombiectl list -P 1");
+		CHECK(d.commands == std::vector<std::string>{"zombiectl list "
+							     "-P 1"});
+	}
+
+	TEST_CASE("a pid namespace's init is never to be killed")
+	{
+		auto z = process(5000, "container-init", 'S', 4000, "do_wait");
+		z.status.nspid = {5000, 1};
+		auto d = diagnose(z, parent());
+		CHECK(
+		    has(d.findings[0].text, "init (PID 1) of a pid namespace"));
+		CHECK(d.remedy == Remedy::Nothing);
+		CHECK_FALSE(has(d.advice, "kill 5000"));
+		CHECK(has(d.advice, "do not kill it"));
+		CHECK(has(d.advice, "zombiectl list -P 5000"));
+		for (auto &c : d.commands)
+			CHECK(c.rfind("kill", 0) == std::string::npos);
+	}
+
+	TEST_CASE("an ordinary live process: kill is the advice")
+	{
+		auto d = diagnose(zombie('S'), parent());
+		CHECK(d.advice ==
+		      "nothing to reap; to end it, use kill: kill 42");
+		CHECK(d.commands == std::vector<std::string>{"kill 42"});
+	}
+
+	TEST_CASE("a zombie of an init: reap, never a signal to the init")
+	{
+		auto p = parent();
+		std::string tail;
+		SUBCASE("PID 1 catching SIGCHLD")
+		{
+			p.pid = p.stat.pid = p.status.tgid = 1;
+			p.status.nspid = {1};
+			p.status.sig_cgt = bit(SIGCHLD);
+			tail =
+			    " (its parent 1 is init: killing it is no remedy)";
+		}
+		SUBCASE("a namespace init, stopped")
+		{
+			p = parent('T');
+			p.pid = 97;
+			p.status.nspid = {97, 1};
+			tail = " (its parent 97 is a pid namespace's init: "
+			       "killing it would end the whole namespace)";
+		}
+		auto z = zombie();
+		z.stat.ppid = p.pid;
+		auto d = diagnose(z, p);
+		CHECK(d.remedy == Remedy::Reap);
+		CHECK(d.advice == "run: zombiectl reap 42" + tail);
+		CHECK(d.commands == std::vector<std::string>{"zombiectl reap "
+							     "42"});
+	}
+
+	TEST_CASE("traced by PID 1: no kill of it")
+	{
+		auto z = zombie();
+		z.status.tracer_pid = 1;
+		auto d = diagnose(z, parent());
+		CHECK(d.remedy == Remedy::WaitForTracer);
+		CHECK(d.advice == "let tracer 1 wait for or detach from 42, "
+				  "then run: zombiectl why 42");
+	}
+
+	TEST_CASE("the module not loaded: modprobe first")
+	{
+		Situation now;
+		now.module_loaded = now.module_enabled = false;
+		auto d = diagnose(zombie(), parent(), now);
+		CHECK(d.remedy == Remedy::Reap);
+		CHECK(d.advice == "load the module: modprobe reap_zombie; then "
+				  "run: zombiectl reap 42");
+		CHECK(d.commands ==
+		      std::vector<std::string>{"modprobe reap_zombie",
+					       "zombiectl reap 42"});
+		// the same step after the others
+		auto p = parent();
+		p.status.sig_cgt = bit(SIGCHLD);
+		d = diagnose(zombie(), p, now);
+		CHECK(d.remedy == Remedy::SendSigchld);
+		CHECK(has(d.advice,
+			  "; if 42 stays, load the module: modprobe "
+			  "reap_zombie; then run: zombiectl reap 42"));
+		CHECK(d.commands.size() == 3);
+	}
+
+	TEST_CASE("the module loaded but switched off: switch it on first")
+	{
+		Situation now;
+		now.module_enabled = false;
+		auto d = diagnose(zombie(), parent(), now);
+		CHECK(d.advice ==
+		      "switch the module on: echo 1 > "
+		      "/sys/module/reap_zombie/parameters/enabled; then run: "
+		      "zombiectl reap 42");
+		CHECK(d.commands.size() == 2);
+	}
+
+	TEST_CASE("younger than the grace period: when reap takes it")
+	{
+		Situation now;
+		now.age_s = 3.0;
+		auto d = diagnose(zombie(), parent(), now);
+		REQUIRE(d.reap_in_s);
+		CHECK(*d.reap_in_s == 7);
+		CHECK(d.advice ==
+		      "run: zombiectl reap 42 in 7 s (dead 3.0 s, less than "
+		      "the grace period of 10 s: its parent may still reap "
+		      "it), or now: zombiectl reap --force 42");
+		// estimated, another grace, rounded up
+		now.age_s = 9.94;
+		now.age_estimated = true;
+		now.grace_s = 30;
+		d = diagnose(zombie(), parent(), now);
+		CHECK(*d.reap_in_s == 21);
+		CHECK(has(d.advice, "reap 42 in 21 s (dead 9.9 s, estimated, "
+				    "less than the grace period of 30 s"));
+		// with modprobe first
+		now.module_loaded = now.module_enabled = false;
+		d = diagnose(zombie(), parent(), now);
+		CHECK(d.advice.rfind("load the module: modprobe reap_zombie; "
+				     "then run: zombiectl reap 42 in 21 s",
+				     0) == 0);
+		// old enough, or no age known: no wait
+		now = Situation{};
+		now.age_s = 10.0;
+		d = diagnose(zombie(), parent(), now);
+		CHECK_FALSE(d.reap_in_s);
+		CHECK(d.advice == "run: zombiectl reap 42");
+		CHECK_FALSE(diagnose(zombie(), parent()).reap_in_s);
+		// --grace 0: never young
+		now.age_s = 0.5;
+		now.grace_s = 0;
+		CHECK_FALSE(diagnose(zombie(), parent(), now).reap_in_s);
 	}
 }

@@ -99,6 +99,25 @@ TEST_SUITE("validate")
 		CHECK_FALSE(v.ok);
 		CHECK(v.reason.find("1 live thread") != std::string::npos);
 
+		// never "use kill" for an init
+		auto init = make('S');
+		init.pid = 1;
+		init.status.nspid = {1};
+		CHECK(
+		    validate(init, env()).reason ==
+		    "pid 1 (sleep) is not a zombie, it is sleeping: it is init "
+		    "(PID 1): nothing to reap, and do not kill it");
+		init.status.nspid.clear(); // stat alone
+		CHECK(validate(init, env()).reason.find("do not kill it") !=
+		      std::string::npos);
+		auto ns = make('S');
+		ns.status.nspid = {42, 1};
+		CHECK(
+		    validate(ns, env()).reason ==
+		    "pid 42 (sleep) is not a zombie, it is sleeping: it is the "
+		    "init of a pid namespace: nothing to reap, and do not kill "
+		    "it");
+
 		v = validate(make('Z', 1, 99), env());
 		CHECK_FALSE(v.ok);
 		CHECK(v.reason.find("traced by pid 99") != std::string::npos);
