@@ -184,7 +184,7 @@ static void test_zombiectl_ns_init(void)
 	pid_t init = clone(nsinit_child, ns_stack + sizeof(ns_stack),
 			   CLONE_NEWPID | SIGCHLD, NULL);
 	pid_t z = 0;
-	char pid[16];
+	char pid[16], ipid[16], want[32];
 	int i;
 
 	for (i = 0; i < 5000 && !z; i++) {
@@ -197,6 +197,15 @@ static void test_zombiectl_ns_init(void)
 	zctl("why", pid, NULL);
 	ok(zr.rc == 0 && strstr(zr.out, "is the init (PID 1) of a pid namespace"),
 	   "why: the parent is a namespace init that never waits");
+	snprintf(want, sizeof(want), "kill %d", init);
+	ok(strstr(zr.out, "killing it would end the whole namespace") &&
+	   !strstr(zr.out, want),
+	   "why of its zombie: reap it, never kill the namespace's init");
+	snprintf(ipid, sizeof(ipid), "%d", init);
+	zctl("why", ipid, NULL);
+	ok(zr.rc == 0 && strstr(zr.out, "is the init of a pid namespace") &&
+	   strstr(zr.out, "do not kill it") && !strstr(zr.out, want),
+	   "why of the namespace's init itself: nothing to reap, do not kill it");
 	zctl("list", "-J", NULL);
 	ok(valid_json(zr.out) && strstr(zr.out, "\"nspid\":2"),
 	   "list -J shows the namespace pid");
@@ -322,6 +331,94 @@ static void test_zombiectl_all_grace(void)
 	agent_end(&young);
 }
 
+/* why never advises killing PID 1; the advice fits the module's state */
+static void test_zombiectl_advice(void)
+{
+	struct agent a = agent_new(1, 5, HOW_FORK, 0, NULL);
+	char pid[16], want[160];
+
+	/* first, while the zombie is seconds old, even on the debug kernel */
+	snprintf(pid, sizeof(pid), "%d", a.kids[0]);
+	zctl("why", pid, NULL);
+	snprintf(want, sizeof(want), "or now: zombiectl reap --force %s", pid);
+	ok(strstr(zr.out, want) && strstr(zr.out, " in ") &&
+	   strstr(zr.out, "less than the grace period"),
+	   "why of a zombie younger than the grace period: when reap takes it, or --force now (%.*s)",
+	   (int)strcspn(strstr(zr.out, "what would help") ?: "", "\n"),
+	   strstr(zr.out, "what would help") ?: "");
+	zctl("why", "-J", pid, NULL);
+	ok(valid_json(zr.out) && strstr(zr.out, "\"reap_in_seconds\":") &&
+	   !strstr(zr.out, "\"reap_in_seconds\":null") &&
+	   strstr(zr.out, "\"module_loaded\":true"),
+	   "why -J of a young zombie: reap_in_seconds is a number, module_loaded true");
+	zctl("why", "1", NULL);
+	ok(zr.rc == 0 && strstr(zr.out, "do not kill it: pid 1 is init") &&
+	   strstr(zr.out, "zombiectl list -P 1") && !strstr(zr.out, "kill 1"),
+	   "why 1: nothing to reap, do not kill init, never 'kill 1'");
+	zctl("why", "-J", "1", NULL);
+	ok(valid_json(zr.out) && strstr(zr.out, "\"commands\":[\"zombiectl list -P 1\"]") &&
+	   strstr(zr.out, "\"module_loaded\":true"),
+	   "why -J 1: the one command is a listing, module_loaded true");
+	zctl("reap", "1", NULL);
+	ok(zr.rc == 1 && !strstr(zr.err, "use kill") && exists(1),
+	   "reap 1: refused, and no advice to kill it (%.*s)",
+	   (int)strcspn(zr.err, "\n"), zr.err);
+	if (write_file(PARAM, "0")) {
+		ok(0, "enabled=0 for why's advice");
+	} else {
+		zctl("why", pid, NULL);
+		snprintf(want, sizeof(want),
+			 "switch the module on: echo 1 > %s; then run: zombiectl reap %s",
+			 PARAM, pid);
+		ok(zr.rc == 0 && strstr(zr.out, want),
+		   "why with the module switched off: enabled=1 first, then reap");
+		write_file(PARAM, "1");
+	}
+	if (unload_module_retry())
+		ok(0, "the module unloads for why's advice");
+	zctl("why", pid, NULL);
+	snprintf(want, sizeof(want),
+		 "load the module: modprobe reap_zombie; then run: zombiectl reap %s", pid);
+	ok(zr.rc == 0 && strstr(zr.out, want),
+	   "why without the module: modprobe reap_zombie first, then reap");
+	zctl("why", "-J", pid, NULL);
+	ok(valid_json(zr.out) && strstr(zr.out, "\"module_loaded\":false") &&
+	   strstr(zr.out, "\"modprobe reap_zombie\""),
+	   "why -J without the module: module_loaded false, modprobe among the commands");
+	ok(!load_module(), "the module loads again");
+	agent_end(&a);
+}
+
+/* list's -o and -n, as ps and lsblk have them */
+static void test_zombiectl_columns(void)
+{
+	struct agent a = agent_new(3, 1, HOW_FORK, 0, NULL), none;
+	char ppid[16], want[96];
+	int i, at = 0;
+
+	snprintf(ppid, sizeof(ppid), "%d", a.pid);
+	for (i = 0; i < 3; i++)
+		at += snprintf(want + at, sizeof(want) - at, "%d\n", a.kids[i]);
+	zctl("list", "-n", "-o", "pid", "-P", ppid, NULL);
+	ok(zr.rc == 0 && !strcmp(zr.out, want),
+	   "list -n -o pid: the zombies' pids alone, one a line (%s)", zr.out);
+	zctl("list", "-o", "PID,age", "-P", ppid, NULL);
+	ok(zr.rc == 0 && !strncmp(zr.out, "PID", 3) && strstr(zr.out, "AGE") &&
+	   !strstr(zr.out, "PPID") && !strstr(zr.out, "~"),
+	   "list -o PID,age: those two columns, the age from DEAD_MS (not ~estimated)");
+	zctl("list", "-o", "bogus", NULL);
+	ok(zr.rc == 2 && !*zr.out && count_lines(zr.err, "\n") == 1 &&
+	   strstr(zr.err, "unknown column 'bogus'"),
+	   "list -o bogus: usage error in one line (%.*s)",
+	   (int)strcspn(zr.err, "\n"), zr.err);
+	none = agent_new(0, 0, HOW_FORK, 0, NULL);
+	snprintf(ppid, sizeof(ppid), "%d", none.pid);
+	zctl("list", "-n", "-P", ppid, NULL);
+	ok(zr.rc == 0 && !*zr.out, "list -n of a parent without zombies prints nothing");
+	agent_end(&none);
+	agent_end(&a);
+}
+
 static void test_zombiectl(void)
 {
 	if (access(ZCTL, X_OK)) {
@@ -336,6 +433,8 @@ static void test_zombiectl(void)
 	test_zombiectl_bad_input();
 	test_zombiectl_many();
 	test_zombiectl_all_grace();
+	test_zombiectl_advice();
+	test_zombiectl_columns();
 
 	zctl("unload", NULL);
 	ok(zr.rc == 0 && !module_loaded(), "zombiectl unload: enabled=0 and rmmod");
