@@ -21,6 +21,9 @@ DESTDIR ?=
 # systemd's directory for units of packages (the .deb: /lib/systemd/system)
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
+# Before anything compiles: stop with one line naming the missing packages
+# (scripts/need.sh); make never runs apt-get.
+NEED = KVER='$(KVER)' KDIR='$(KDIR)' CXX='$(CXX)' scripts/need.sh
 
 .PHONY: all kmod user check check-debug bench demo setup lint clean install uninstall \
 	install-user install-kmod install-dkms-source uninstall-user \
@@ -29,9 +32,11 @@ DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
 all: kmod user
 
 kmod:
+	@$(NEED) kmod
 	$(MAKE) -C kmod KDIR=$(KDIR)
 
 user:
+	@$(NEED) user
 	$(MAKE) -C user
 
 setup:
@@ -90,13 +95,17 @@ uninstall-user:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/zombiectl-watch.service \
 		$(DESTDIR)/etc/default/zombiectl
 
-dkms-add: install-dkms-source
+dkms-add:
+	@$(NEED) dkms
+	$(MAKE) install-dkms-source
 	dkms add -m reap-zombie -v $(VERSION)
 
 dkms-build:
+	@$(NEED) dkms-kmod
 	dkms build -m reap-zombie -v $(VERSION) -k $(KVER)
 
 dkms-install:
+	@$(NEED) dkms-kmod
 	dkms install -m reap-zombie -v $(VERSION) -k $(KVER)
 
 dkms-remove:
@@ -104,6 +113,7 @@ dkms-remove:
 	rm -rf /usr/src/reap-zombie-$(VERSION)
 
 deb:
+	@$(NEED) deb
 	scripts/deb.sh
 
 clean:
