@@ -21,9 +21,21 @@ DESTDIR ?=
 # systemd's directory for units of packages (the .deb: /lib/systemd/system)
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
-# Before anything compiles: stop with one line naming the missing packages
-# (scripts/need.sh); make never runs apt-get.
-NEED = KVER='$(KVER)' KDIR='$(KDIR)' CXX='$(CXX)' scripts/need.sh
+
+# Before anything compiles or installs: what the goals need, checked by
+# scripts/need.sh, or one line naming the missing packages and a stop.
+# make never runs apt-get (make check does: scripts/setup.sh).
+goals = $(or $(MAKECMDGOALS),all)
+needs = $(sort $(if $(filter all user install-user install,$(goals)),user) \
+	$(if $(filter all kmod install-kmod install dkms-build dkms-install,$(goals)),kmod) \
+	$(if $(filter dkms-add dkms-build dkms-install,$(goals)),dkms) \
+	$(if $(filter deb,$(goals)),deb))
+ifneq ($(needs),)
+need_msg := $(shell KVER='$(KVER)' KDIR='$(KDIR)' CXX='$(CXX)' scripts/need.sh $(needs))
+ifneq ($(need_msg),)
+$(error $(need_msg))
+endif
+endif
 
 .PHONY: all kmod user check check-debug bench demo setup lint clean install uninstall \
 	install-user install-kmod install-dkms-source uninstall-user \
@@ -32,11 +44,9 @@ NEED = KVER='$(KVER)' KDIR='$(KDIR)' CXX='$(CXX)' scripts/need.sh
 all: kmod user
 
 kmod:
-	@$(NEED) kmod
 	$(MAKE) -C kmod KDIR=$(KDIR)
 
 user:
-	@$(NEED) user
 	$(MAKE) -C user
 
 setup:
@@ -96,16 +106,13 @@ uninstall-user:
 		$(DESTDIR)/etc/default/zombiectl
 
 dkms-add:
-	@$(NEED) dkms
 	$(MAKE) install-dkms-source
 	dkms add -m reap-zombie -v $(VERSION)
 
 dkms-build:
-	@$(NEED) dkms-kmod
 	dkms build -m reap-zombie -v $(VERSION) -k $(KVER)
 
 dkms-install:
-	@$(NEED) dkms-kmod
 	dkms install -m reap-zombie -v $(VERSION) -k $(KVER)
 
 dkms-remove:
@@ -113,7 +120,6 @@ dkms-remove:
 	rm -rf /usr/src/reap-zombie-$(VERSION)
 
 deb:
-	@$(NEED) deb
 	scripts/deb.sh
 
 clean:

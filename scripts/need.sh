@@ -1,12 +1,12 @@
 #!/bin/bash
-# need.sh WHAT: before make compiles or installs anything, check that what
-# WHAT needs is installed; if not, print ONE line naming the Debian packages
-# and exit 1. make install never runs apt-get itself.
+# need.sh WHAT...: before make compiles or installs anything, check that
+# what WHAT needs is installed; if not, print ONE line naming the Debian
+# packages on stdout and exit 1 (the top-level Makefile turns it into its
+# error). make install never runs apt-get itself.
 #   user     zombiectl: g++ (C++20), make, libcli11-dev, doctest-dev
 #   kmod     the module: the headers of KVER (KDIR, default
 #            /lib/modules/$KVER/build), gcc, make
-#   dkms     dkms (dkms-add)
-#   dkms-kmod  dkms and the headers of KVER (dkms-build, dkms-install)
+#   dkms     dkms (dkms-add; dkms-build and dkms-install: dkms kmod)
 #   deb      dpkg-checkbuilddeps against debian/control
 # KVER, KDIR and CXX come from the environment (the top-level Makefile).
 set -uo pipefail
@@ -63,16 +63,20 @@ need_deb() {
 	have make || add make
 }
 
-case "${1:-}" in
-user) name=zombiectl; need_user ;;
-kmod) name=reap_zombie.ko; need_kmod ;;
-dkms) name="reap-zombie (DKMS)"; need_dkms ;;
-dkms-kmod) name="reap-zombie (DKMS)"; need_dkms; need_kmod ;;
-deb) name="make deb"; need_deb ;;
-*) echo "usage: $0 user|kmod|dkms|dkms-kmod|deb" >&2; exit 2 ;;
-esac
+[ $# -gt 0 ] || { echo "usage: $0 user|kmod|dkms|deb..." >&2; exit 2; }
+names=()
+for what in "$@"; do
+	case "$what" in
+	user) names+=(zombiectl); need_user ;;
+	kmod) names+=(reap_zombie.ko); need_kmod ;;
+	dkms) names+=(dkms); need_dkms ;;
+	deb) names+=("make deb"); need_deb ;;
+	*) echo "usage: $0 user|kmod|dkms|deb..." >&2; exit 2 ;;
+	esac
+done
 [ ${#missing[@]} -gt 0 ] || exit 0
 pkgs=()
 for p in "${missing[@]}"; do pkgs+=("${p%% *}"); done
-echo "$name: missing build dependencies: ${missing[*]} — apt-get install ${pkgs[*]}" >&2
+name=$(printf '%s, ' "${names[@]}")
+echo "${name%, }: missing build dependencies: ${missing[*]} — apt-get install ${pkgs[*]}"
 exit 1
