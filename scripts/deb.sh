@@ -7,6 +7,6 @@ out=$build/deb
 rm -rf "$out"
 mkdir -p "$out/src"
 copy_tree "$out/src" || die "cannot copy the tree into $out/src"
-(cd "$out/src" && dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1) ||
+(cd "$out/src" && dpkg-buildpackage -us -uc -b -J"$(nproc)" >"$out/build.log" 2>&1) ||
 	{ tail -n 40 "$out/build.log" >&2; die "dpkg-buildpackage failed"; }
 ls "$out"/*.deb
