@@ -20,7 +20,7 @@
 # kmod's) and mokutil lines (no EFI, no MokManager here: enrolling the key
 # cannot be exercised).
 #   tests/run-install.sh [KVER]    default: bookworm's linux-image-amd64
-#   RZ_INSTALL_ROUTES="dkms deb"   the routes to run
+#   RZ_INSTALL_ROUTES="dkms deb"   the routes to run (side by side)
 # writes build/results/install.counts
 set -uo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
@@ -70,7 +70,9 @@ trap umount_root EXIT
 # without CAP_SYS_MODULE (bounding and inheritable sets: root's exec in the
 # chroot cannot get it back).
 ch() {
-	setpriv --bounding-set -sys_module --inh-caps -sys_module \
+	local lock=()
+	case "$1" in apt-get*) lock=(flock "$cache/install/apt.lock") ;; esac
+	"${lock[@]}" setpriv --bounding-set -sys_module --inh-caps -sys_module \
 		chroot "$root" /usr/bin/env -i HOME=/root LC_ALL=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		DEBIAN_FRONTEND=noninteractive KVER="$kver" \
@@ -195,11 +197,16 @@ installed_checks() { # ROUTE
 	t "$1: nothing tried to load a module (modprobe/insmod stubs untouched)" no_module_load
 }
 
-for route in $routes; do
+# route_run ROUTE: its TAP on stdout, its counts in $top_out/ROUTE.counts.
+route_run() {
+	local route=$1 t0
+	out=$top_out/$route root= pass=0 fail=0
+	mkdir -p "$out"
+	trap 'umount_root; echo "$pass $fail" >"$top_out/$route.counts"' EXIT
 	t0=$(date +%s)
 	echo "# route $route"
 	t "$route: a fresh copy of the minimal bookworm base" fresh "$route"
-	findmnt "$root/proc" >/dev/null || continue
+	findmnt "$root/proc" >/dev/null || return 0
 	t "$route: CAP_SYS_MODULE is not in the chroot's bounding set" \
 		ch '! (( 0x$(awk "/^CapBnd/ {print \$2}" /proc/self/status) & (1 << 16) ))'
 	t "$route: apt-get update (the chroot's lists)" ch "apt-get update -qq"
@@ -244,8 +251,20 @@ for route in $routes; do
 	*) t "route $route exists" false ;;
 	esac
 	echo "# route $route: $(($(date +%s) - t0)) s"
+}
+
+# The routes side by side (apt-get in turn: they share the cached lists and
+# packages), their TAP in order once all are done.
+top_out=$out
+for route in $routes; do
+	(route_run "$route") >"$top_out/$route.tap" 2>&1 &
 done
-umount_root
+wait
+for route in $routes; do
+	cat "$top_out/$route.tap"
+	read -r p f <"$top_out/$route.counts" || { p=0 f=1; echo "not ok - route $route: no counts"; }
+	pass=$((pass + p)) fail=$((fail + f))
+done
 echo "# run-install.sh: $(($(date +%s) - t_all)) s"
 echo "$pass $fail" >"$build/results/install.counts"
 [ "$fail" = 0 ]
