@@ -37,6 +37,13 @@ out=$build/install
 base=$cache/install/bookworm-minbase
 archives=$cache/install/archives
 lists=$cache/install/lists
+# never rm -rf through a bind mount (/dev, the cached lists) that a killed
+# run left behind
+unmount_under() { # DIR
+	findmnt -rn -o TARGET | grep "^$1/" | sort -r | while read -r m; do umount "$m"; done
+	! findmnt -rn -o TARGET | grep -q "^$1/"
+}
+unmount_under "$out" || die "cannot unmount what is mounted under $out"
 rm -rf "$out"
 mkdir -p "$out" "$build/results" "$archives/partial" "$lists/partial"
 pass=0 fail=0
@@ -62,7 +69,7 @@ fi
 root=
 umount_root() {
 	[ -n "$root" ] || return 0
-	findmnt -rn -o TARGET | grep "^$root/" | sort -r | while read -r m; do umount "$m"; done
+	unmount_under "$root"
 }
 trap umount_root EXIT
 
@@ -83,6 +90,7 @@ ch() {
 fresh() {
 	umount_root
 	root=$out/root-$1
+	unmount_under "$root" || return 1
 	rm -rf "$root"
 	cp -a "$base" "$root" || return 1
 	local uri sec
