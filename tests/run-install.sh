@@ -141,6 +141,7 @@ readme() { # TAG: run its lines in order, as TAP
 		modprobe\ *) echo "# skipped (never a module into this machine's kernel): $line"; continue ;;
 		mokutil\ *) echo "# skipped (no EFI, no MokManager in a chroot): $line"; continue ;;
 		esac
+		# shellcheck disable=SC2016 # the README's text, not an expansion
 		cmd=${line//'$(uname -r)'/$kver}
 		t "README ($1): $line" ch "$cmd"
 		cp "$out/last.log" "$out/$(basename "$root")-$1-$n.log"
@@ -208,13 +209,14 @@ installed_checks() { # ROUTE
 # route_run ROUTE: its TAP on stdout, its counts in $top_out/ROUTE.counts.
 route_run() {
 	local route=$1 t0
-	out=$top_out/$route root= pass=0 fail=0
+	out=$top_out/$route root='' pass=0 fail=0
 	mkdir -p "$out"
 	trap 'umount_root; echo "$pass $fail" >"$top_out/$route.counts"' EXIT
 	t0=$(date +%s)
 	echo "# route $route"
 	t "$route: a fresh copy of the minimal bookworm base" fresh "$route"
 	findmnt "$root/proc" >/dev/null || return 0
+	# shellcheck disable=SC2016 # expanded in the chroot
 	t "$route: CAP_SYS_MODULE is not in the chroot's bounding set" \
 		ch '! (( 0x$(awk "/^CapBnd/ {print \$2}" /proc/self/status) & (1 << 16) ))'
 	t "$route: apt-get update (the chroot's lists)" ch "apt-get update -qq"
