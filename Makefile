@@ -22,6 +22,21 @@ DESTDIR ?=
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DKMS_SRC = $(DESTDIR)/usr/src/reap-zombie-$(VERSION)
 
+# Before anything compiles or installs: what the goals need, checked by
+# scripts/need.sh, or one line naming the missing packages and a stop.
+# make never runs apt-get (make check does: scripts/setup.sh).
+goals = $(or $(MAKECMDGOALS),all)
+needs = $(sort $(if $(filter all user install-user install,$(goals)),user) \
+	$(if $(filter all kmod install-kmod install dkms-build dkms-install,$(goals)),kmod) \
+	$(if $(filter dkms-add dkms-build dkms-install,$(goals)),dkms) \
+	$(if $(filter deb,$(goals)),deb))
+ifneq ($(needs),)
+need_msg := $(shell KVER='$(KVER)' KDIR='$(KDIR)' CXX='$(CXX)' scripts/need.sh $(needs))
+ifneq ($(need_msg),)
+$(error $(need_msg))
+endif
+endif
+
 .PHONY: all kmod user check check-debug bench demo setup lint clean install uninstall \
 	install-user install-kmod install-dkms-source uninstall-user \
 	dkms-add dkms-build dkms-install dkms-remove deb
@@ -90,7 +105,8 @@ uninstall-user:
 		$(DESTDIR)$(SYSTEMDUNITDIR)/zombiectl-watch.service \
 		$(DESTDIR)/etc/default/zombiectl
 
-dkms-add: install-dkms-source
+dkms-add:
+	$(MAKE) install-dkms-source
 	dkms add -m reap-zombie -v $(VERSION)
 
 dkms-build:

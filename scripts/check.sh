@@ -138,6 +138,14 @@ t0=$(date +%s)
 "$top/tests/run-packaging.sh" "${kvers[@]}" || [ -s "$build/results/packaging.counts" ] ||
 	echo "0 1" >"$build/results/packaging.counts"
 summary+=("packaging and DKMS (${kvers[*]}): $(($(date +%s) - t0)) s")
+# The README's install section, literally, in a minimal bookworm chroot
+# (tests/run-install.sh), for the 6.1 guest's kernel; after the boots.
+t0=$(date +%s)
+kver61=
+for i in "${!kseries[@]}"; do [ "${kseries[$i]}" != 6.1 ] || kver61=${kvers[$i]}; done
+"$top/tests/run-install.sh" ${kver61:+"$kver61"} || [ -s "$build/results/install.counts" ] ||
+	echo "0 1" >"$build/results/install.counts"
+summary+=("install: the README's commands in a minimal bookworm chroot (${kver61:-linux-image-amd64}): $(($(date +%s) - t0)) s")
 
 pass=0 fail=0
 for f in "$build"/results/*.counts; do

@@ -184,3 +184,25 @@ need_pkgs() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >&2
 }
+
+# copy_tree DEST: the project's files into DEST (make deb, tests/run-install.sh):
+# what git knows of (tracked, or new and not ignored) as it is in the work
+# tree; without git, the whole tree. Never the cache, build output or any
+# directory git lists (the .cache of a worktree is a symlink to one).
+copy_tree() {
+	local dest=$1 f
+	mkdir -p "$dest" || return 1
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		(cd "$top" && git ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' f; do
+				case "$f" in .cache | .cache/* | build | build/* | user/build/*) continue ;; esac
+				[ -d "$f" ] && continue
+				if [ -e "$f" ] || [ -L "$f" ]; then
+					cp -P --parents -t "$dest" "$f" || exit 1
+				fi
+			done)
+	else
+		(cd "$top" && tar --exclude=./.cache --exclude=./build --exclude=./user/build \
+			-cf - .) | tar -C "$dest" -xf -
+	fi
+}

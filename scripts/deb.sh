@@ -6,16 +6,7 @@ set -euo pipefail
 out=$build/deb
 rm -rf "$out"
 mkdir -p "$out/src"
-# the files git knows of, as they are in the work tree
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$top" && git ls-files -z --cached --others --exclude-standard |
-		while IFS= read -r -d '' f; do
-			[ -e "$f" ] && cp --parents -t "$out/src" "$f"
-		done)
-else
-	cp -a "$top"/. "$out/src/"
-	rm -rf "$out/src/.cache" "$out/src/build" "$out/src/user/build"
-fi
-(cd "$out/src" && dpkg-buildpackage -us -uc -b >"$out/build.log" 2>&1) ||
+copy_tree "$out/src" || die "cannot copy the tree into $out/src"
+(cd "$out/src" && dpkg-buildpackage -us -uc -b -J"$(nproc)" >"$out/build.log" 2>&1) ||
 	{ tail -n 40 "$out/build.log" >&2; die "dpkg-buildpackage failed"; }
 ls "$out"/*.deb
