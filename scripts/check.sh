@@ -52,7 +52,7 @@ for i in "${!kseries[@]}"; do [ "${kseries[$i]}" != 6.1 ] || kver61=${kvers[$i]}
 # contract; stress, faults and lifecycle; zombiectl), the multi-threaded
 # ones all but rztool; the suite boots then rzwatch (zombiectl
 # watch keeping a cgroup's pids.max free for 60 s, about 75 s a boot). The first kernel runs the longest stress
-# tests in full (1000 load/unload cycles, 30,000 zombies reaped and listed),
+# tests in full (400 load/unload cycles, 30,000 zombies reaped and listed),
 # the others fewer; then every kernel once with parallel vCPUs; then,
 # alone, the pressure test once more on one vCPU, where its latency bounds
 # are judged (see test_pressure in tests/guest/rzstress.c).
@@ -111,7 +111,7 @@ names=() descs=()
 for i in "${!kvers[@]}"; do
 	kver=${kvers[$i]}
 	if [ "$i" = 0 ]; then
-		args="rz.cycles=1000 rz.pressure=30000 rz.batch=30000"
+		args="rz.cycles=400 rz.pressure=30000 rz.batch=30000"
 	else
 		args="rz.cycles=100 rz.pressure=10000 rz.batch=10000"
 	fi
@@ -124,7 +124,7 @@ for i in "${!kvers[@]}"; do
 	case "$kver" in *-arm64) continue ;; esac
 	# PREEMPT_RT meets the emulator's stale int3 (docs/testing.md: "The
 	# same fault on PREEMPT_RT") about once in 1,000 to 1,500 cycles
-	cyc=200
+	cyc=100
 	[ "${kseries[$i]}" != 6.1-rt ] || cyc=30
 	start mttcg_boot "$kver-mttcg" "$kver" "rz.cycles=$cyc"
 	names+=("$kver-mttcg") descs+=("kernel ${kseries[$i]} $kver, 2 parallel vCPUs (multi-threaded TCG): cycles and races, rz.cycles=$cyc")
