@@ -279,12 +279,28 @@ static void cg_probe_main(void)
  * bounding set, no ambient ones, no_new_privs, then exec (root's
  * permitted set becomes the bounding set). Output to @log.
  */
+/* Whether @pid has exec'd zombiectl (its comm until then: rzwatch). */
+static int runs_zombiectl(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	return n > 0 && !strncmp(comm, "zombiectl\n", 10);
+}
+
 static pid_t watch_start(long long mask, const char *log)
 {
 	pid_t c = fork();
+	int i;
 
 	if (!c) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644), i;
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		long last = read_long("/proc/sys/kernel/cap_last_cap");
 
 		if (fd < 0)
@@ -302,6 +318,9 @@ static pid_t watch_start(long long mask, const char *log)
 		      "--textfile", TEXTFILE, (char *)NULL);
 		_exit(127);
 	}
+	/* until it runs zombiectl: what a test then reads is watch's own */
+	for (i = 0; c > 0 && i < 1000 && !runs_zombiectl(c); i++)
+		msleep(10);
 	return c;
 }
 
@@ -417,7 +436,6 @@ static void test_watch_pressure(void)
 	reaped0 = read_long(REAPED);
 	t_start = now();
 	w = watch_start(caps, "/tmp/rzwatch.log");
-	msleep(300);
 	eff = cap_eff(w);
 	ok(eff == caps, "watch runs with exactly those (CapEff %llx: %s)", eff,
 	   caps_text(eff));
@@ -644,9 +662,15 @@ static void test_watch_reload(void)
 		ok(0, "watch across an unload and a reload: no capability set or no leaker (watch_pressure first)");
 		return;
 	}
+	/*
+	 * The last watch's textfile says loaded too: without it, this
+	 * watch's first write tells that it saw the module before the
+	 * unload (else it says "not loaded", not "unloaded").
+	 */
+	unlink(TEXTFILE);
 	w = watch_start(caps, "/tmp/rzwatch-reload.log");
-	textfile_shows_loaded(1);
-	err = unload_module_retry();
+	err = textfile_shows_loaded(1) ? 0 : ETIMEDOUT;
+	err = err ? err : unload_module_retry();
 	gone = !err && textfile_shows_loaded(0);
 	err = err ? err : load_module();
 	r0 = read_long(REAPED);
