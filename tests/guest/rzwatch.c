@@ -273,12 +273,6 @@ static void cg_probe_main(void)
 
 /* ------------------------------------------------------------- watch */
 
-/*
- * zombiectl watch with exactly the capabilities @mask, as systemd starts a
- * root service with CapabilityBoundingSet=: the rest dropped from the
- * bounding set, no ambient ones, no_new_privs, then exec (root's
- * permitted set becomes the bounding set). Output to @log.
- */
 /* Whether @pid has exec'd zombiectl (its comm until then: rzwatch). */
 static int runs_zombiectl(pid_t pid)
 {
@@ -294,6 +288,12 @@ static int runs_zombiectl(pid_t pid)
 	return n > 0 && !strncmp(comm, "zombiectl\n", 10);
 }
 
+/*
+ * zombiectl watch with exactly the capabilities @mask, as systemd starts a
+ * root service with CapabilityBoundingSet=: the rest dropped from the
+ * bounding set, no ambient ones, no_new_privs, then exec (root's
+ * permitted set becomes the bounding set). Output to @log.
+ */
 static pid_t watch_start(long long mask, const char *log)
 {
 	pid_t c = fork();
