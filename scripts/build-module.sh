@@ -34,14 +34,16 @@ elif [ -n "${RZ_KDIR:-}" ] || [ -d "/usr/src/linux-headers-$kver" ]; then
 		{ cat "$out/build.log" >&2; die "module build failed for $kver ($kdir)"; }
 	echo "$out/src/kmod/$mod.ko"
 elif root=$(chroot_for "$kver"); then
-	# headers that need the chroot's compiler: build in there
-	rm -rf "$root/build/$kver"
-	mkdir -p "$root/build/$kver"
-	cp -a "$out/src/." "$root/build/$kver/"
-	in_chroot "$root" make -s -C "/build/$kver/kmod" KDIR="/usr/src/linux-headers-$kver" \
+	# headers that need the chroot's compiler: build in there, in a
+	# folder of this OUTDIR's (boots of one kernel may build side by side)
+	b=/build/$kver-$(basename "$out")
+	rm -rf "$root$b"
+	mkdir -p "$root$b"
+	cp -a "$out/src/." "$root$b/"
+	in_chroot "$root" make -s -C "$b/kmod" KDIR="/usr/src/linux-headers-$kver" \
 		>"$out/build.log" 2>&1 ||
 		{ cat "$out/build.log" >&2; die "module build failed for $kver (in $root)"; }
-	cp "$root/build/$kver/kmod/$mod.ko" "$out/src/kmod/"
+	cp "$root$b/kmod/$mod.ko" "$out/src/kmod/"
 	echo "$out/src/kmod/$mod.ko"
 else
 	die "no headers for $kver on this machine or in a chroot"
