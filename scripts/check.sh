@@ -12,58 +12,80 @@ mkdir -p "$build/results"
 t_start=$(date +%s)
 
 kvers=() kseries=() skipped=0 summary=()
-for series in $KERNELS; do
+# setup_kernel SERIES: scripts/setup.sh SERIES, its kernel's version into
+# results/setup-SERIES.kver (none if it failed; why in .log), its seconds
+# into .secs, then .done.
+setup_kernel() {
+	local t0 r=$build/results/setup-$1
 	t0=$(date +%s)
-	if kver=$("$top/scripts/setup.sh" "$series" 2>"$build/results/setup-$series.log"); then
-		[ ${#kvers[@]} -gt 0 ] || first_series=$series
+	"$top/scripts/setup.sh" "$1" >"$r.out" 2>"$r.log" && mv "$r.out" "$r.kver"
+	echo "$(($(date +%s) - t0))" >"$r.secs"
+	touch "$r.done"
+}
+# kernel_ready SERIES: wait for its setup; true if it set up, with its
+# version in $kver (else a skip, told once).
+kernel_ready() {
+	local r=$build/results/setup-$1 reason
+	while [ ! -e "$r.done" ]; do sleep 2; done
+	if [ -s "$r.kver" ]; then
+		kver=$(cat "$r.kver")
+		summary+=("kernel $1 ($kver): set up in $(cat "$r.secs") s")
+		return 0
+	fi
+	reason=$(grep -m1 'error:' "$r.log" || tail -n1 "$r.log")
+	echo "ok - kernel $1 # SKIP cannot fetch its packages: $reason"
+	summary+=("kernel $1: skipped ($reason)")
+	skipped=$((skipped + 1))
+	return 1
+}
+# The first kernel that sets up, here: it installs the packages everything
+# else needs. The others in the background, one after the other and without
+# another apt-get update, while the lint, the unit tests and the first
+# boots run; each kernel's boots wait for its setup.
+first_series= rest=()
+for series in $KERNELS; do
+	if [ -n "$first_series" ]; then
+		rest+=("$series")
+		continue
+	fi
+	setup_kernel "$series"
+	if kernel_ready "$series"; then
+		first_series=$series
 		kvers+=("$kver") kseries+=("$series")
-		summary+=("kernel $series ($kver): set up in $(($(date +%s) - t0)) s")
-	else
-		reason=$(grep -m1 'error:' "$build/results/setup-$series.log" || tail -n1 "$build/results/setup-$series.log")
-		echo "ok - kernel $series # SKIP cannot fetch its packages: $reason"
-		summary+=("kernel $series: skipped ($reason)")
-		skipped=$((skipped + 1))
 	fi
 done
-[ ${#kvers[@]} -gt 0 ] || die "no kernel could be set up"
+[ -n "$first_series" ] || die "no kernel could be set up"
+# now, not beside the background's apt-gets: what the install test and
+# tests/run-metrics.sh need
+need_pkgs debootstrap curl
+(for series in "${rest[@]}"; do RZ_NO_APT_UPDATE=1 setup_kernel "$series"; done) &
+disown
 
 # The README's install section, literally, in a minimal bookworm chroot
 # (tests/run-install.sh), for the 6.1 guest's kernel. Mostly downloads and
 # compiles, so it runs in the background from here, beside the lint, the
 # unit tests and the first boots (it holds one of the two boot slots below
 # while it runs); it is done before the one-vCPU latency boots start.
-need_pkgs debootstrap	# now, not in the background beside other apt-gets
 kver61=
-for i in "${!kseries[@]}"; do [ "${kseries[$i]}" != 6.1 ] || kver61=${kvers[$i]}; done
+[ "$first_series" != 6.1 ] || kver61=${kvers[0]}
 (
 	t0=$(date +%s)
 	"$top/tests/run-install.sh" ${kver61:+"$kver61"} >"$build/results/install.out" 2>&1 ||
 		[ -s "$build/results/install.counts" ] || echo "0 1" >"$build/results/install.counts"
 	echo "$(($(date +%s) - t0))" >"$build/results/install.secs"
 ) &
-"$top/scripts/lint.sh" || echo "0 1" >"$build/results/lint.counts"
-# fetched once here, before the boots that share it start
-"$top/scripts/qemu-mttcg.sh" >/dev/null 2>"$build/results/qemu-mttcg.log" ||
-	log "warning: no QEMU for multi-threaded TCG: $(tail -n1 "$build/results/qemu-mttcg.log")"
-"$top/tests/run-unit.sh" || echo "0 1" >"$build/results/unit.counts"
 # Guest boots, two at a time: each single-threaded QEMU keeps one of the
 # two cores busy, a multi-threaded one both. Every boot runs rzbatch (the
 # batch form) and then rzcontract, rzstress and rztool (the file's
 # contract; stress, faults and lifecycle; zombiectl), the multi-threaded
-# ones all but rztool; the suite boots then rzwatch (zombiectl
-# watch keeping a cgroup's pids.max free for 60 s, about 75 s a boot). The first kernel runs the longest stress
-# tests in full (400 load/unload cycles, 30,000 zombies reaped and listed),
-# the others fewer; then every kernel once with parallel vCPUs; then,
-# alone, the pressure test once more on one vCPU, where its latency bounds
-# are judged (see test_pressure in tests/guest/rzstress.c).
-make -s -C "$top/user" build/zombiectl >"$build/results/zombiectl-build.log" 2>&1 ||
-	{ cat "$build/results/zombiectl-build.log" >&2; die "zombiectl build failed"; }
-# zombiectl metrics through promtool, and watch's textfile through a real
-# node_exporter, on this host (no module): tests/run-metrics.sh
-t0=$(date +%s)
-"$top/tests/run-metrics.sh" "$top/user/build/zombiectl" || [ -s "$build/results/metrics.counts" ] ||
-	echo "0 1" >"$build/results/metrics.counts"
-summary+=("metrics: promtool and node_exporter on this host: $(($(date +%s) - t0)) s")
+# ones all but rztool; the suite boots then rzwatch (zombiectl watch
+# keeping a cgroup's pids.max free). The first kernel runs the longest
+# stress tests in full (400 load/unload cycles, 30,000 zombies reaped and
+# listed, 60 s of watch), the others fewer (50, 5,000 and 30 s); then
+# every kernel once with parallel vCPUs (100 cycles on the first, 50 on
+# the others); then, alone, the pressure test once more on one vCPU, where
+# its latency bounds are judged (see test_pressure in
+# tests/guest/rzstress.c).
 boot() { # NAME KVER SMP ONLY ARGS [PROGRAMS]
 	local t0
 	t0=$(date +%s)
@@ -108,15 +130,36 @@ bench_smoke() {
 # rzbatch's races, also run with truly parallel vCPUs
 mttcg_batch_tests=writers4,waitrace
 names=() descs=()
-for i in "${!kvers[@]}"; do
-	kver=${kvers[$i]}
+suite_boot() { # INDEX: the suite boot of kvers[INDEX]
+	local i=$1 args
 	if [ "$i" = 0 ]; then
 		args="rz.cycles=400 rz.pressure=30000 rz.batch=30000"
 	else
-		args="rz.cycles=100 rz.pressure=10000 rz.batch=10000"
+		args="rz.cycles=50 rz.pressure=5000 rz.batch=5000 rz.watch=30"
 	fi
-	start boot "$kver" "$kver" 2 "" "$args" "rzbatch rzcontract rzstress rztool rzwatch"
-	names+=("$kver") descs+=("kernel ${kseries[$i]} $kver ($args)")
+	start boot "${kvers[$i]}" "${kvers[$i]}" 2 "" "$args" "rzbatch rzcontract rzstress rztool rzwatch"
+	names+=("${kvers[$i]}") descs+=("kernel ${kseries[$i]} ${kvers[$i]} ($args)")
+}
+make -s -C "$top/user" build/zombiectl >"$build/results/zombiectl-build.log" 2>&1 ||
+	{ cat "$build/results/zombiectl-build.log" >&2; die "zombiectl build failed"; }
+# the first kernel's, the longest boot, from here: beside the install test,
+# while the lint, the unit tests and the metrics test run
+suite_boot 0
+"$top/scripts/lint.sh" || echo "0 1" >"$build/results/lint.counts"
+# fetched once here, before the boots that share it start
+"$top/scripts/qemu-mttcg.sh" >/dev/null 2>"$build/results/qemu-mttcg.log" ||
+	log "warning: no QEMU for multi-threaded TCG: $(tail -n1 "$build/results/qemu-mttcg.log")"
+"$top/tests/run-unit.sh" || echo "0 1" >"$build/results/unit.counts"
+# zombiectl metrics through promtool, and watch's textfile through a real
+# node_exporter, on this host (no module): tests/run-metrics.sh
+t0=$(date +%s)
+"$top/tests/run-metrics.sh" "$top/user/build/zombiectl" || [ -s "$build/results/metrics.counts" ] ||
+	echo "0 1" >"$build/results/metrics.counts"
+summary+=("metrics: promtool and node_exporter on this host: $(($(date +%s) - t0)) s")
+for series in "${rest[@]}"; do
+	kernel_ready "$series" || continue
+	kvers+=("$kver") kseries+=("$series")
+	suite_boot $((${#kvers[@]} - 1))
 done
 # The multi-threaded TCG QEMU is an x86-64 one: the amd64 kernels only.
 for i in "${!kvers[@]}"; do
@@ -124,7 +167,8 @@ for i in "${!kvers[@]}"; do
 	case "$kver" in *-arm64) continue ;; esac
 	# PREEMPT_RT meets the emulator's stale int3 (docs/testing.md: "The
 	# same fault on PREEMPT_RT") about once in 1,000 to 1,500 cycles
-	cyc=100
+	cyc=50
+	[ "$i" != 0 ] || cyc=100
 	[ "${kseries[$i]}" != 6.1-rt ] || cyc=30
 	start mttcg_boot "$kver-mttcg" "$kver" "rz.cycles=$cyc"
 	names+=("$kver-mttcg") descs+=("kernel ${kseries[$i]} $kver, 2 parallel vCPUs (multi-threaded TCG): cycles and races, rz.cycles=$cyc")

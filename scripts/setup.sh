@@ -19,7 +19,9 @@ suite=${kernel_suite[$series]:-}
 [ -n "$suite" ] || die "unknown kernel series $series"
 
 export DEBIAN_FRONTEND=noninteractive
-if [ "$(id -u)" = 0 ]; then
+# RZ_NO_APT_UPDATE=1: the system's lists were just updated (make check sets
+# the later kernels up in the background, beside other apt users)
+if [ "$(id -u)" = 0 ] && [ -z "${RZ_NO_APT_UPDATE:-}" ]; then
 	apt-get update -qq >&2 || log "warning: apt-get update failed"
 fi
 meta=${kernel_meta[$series]:-linux-image-amd64}
