@@ -276,16 +276,10 @@ static void cg_probe_main(void)
 /* Whether @pid has exec'd zombiectl (its comm until then: rzwatch). */
 static int runs_zombiectl(pid_t pid)
 {
-	char path[64], comm[32] = "";
-	int fd, n;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	return n > 0 && !strncmp(comm, "zombiectl\n", 10);
+	return !strcmp(read_str(path), "zombiectl");
 }
 
 /*
