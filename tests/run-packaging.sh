@@ -61,17 +61,22 @@ dkms_flow() { # dkms_flow KVER
 	t "make dkms-build KVER=$k" make -s dkms-build KVER="$k"
 	t "make dkms-install KVER=$k" make -s dkms-install KVER="$k"
 	ko=$(ls /lib/modules/"$k"/updates/dkms/reap_zombie.ko* 2>/dev/null | head -n1)
+	# a copy (dkms-remove below deletes it while its boot may still run)
 	case "$ko" in
 	*.xz) xz -dc "$ko" >"$out/reap_zombie-$k.ko" && ko=$out/reap_zombie-$k.ko ;;
 	*.zst) zstd -dcq "$ko" >"$out/reap_zombie-$k.ko" && ko=$out/reap_zombie-$k.ko ;;
+	?*) cp "$ko" "$out/reap_zombie-$k.ko" && ko=$out/reap_zombie-$k.ko ;;
 	esac
 	t "dkms installed /lib/modules/$k/updates/dkms/reap_zombie.ko" test -s "$ko"
 	t "dkms status: reap-zombie/$ver installed for $k" dkms_status "$k"
 	if [ -s "$ko" ]; then
-		# the DKMS-built module, not make's, in the guest: a smoke test
-		RZ_KO=$ko RZ_ONLY=reap_one,switch "$top/tests/run-guest.sh" "$k" "dkms-$k" ||
+		# the DKMS-built module, not make's, in the guest: a smoke test,
+		# in the background beside the next kernel's flow
+		(RZ_KO=$ko RZ_ZOMBIECTL=$out/zombiectl RZ_ONLY=reap_one,switch \
+			"$top/tests/run-guest.sh" "$k" "dkms-$k" >"$out/smoke-$k.out" 2>&1 ||
 			[ -s "$build/results/guest-dkms-$k.counts" ] ||
-			echo "0 1" >"$build/results/guest-dkms-$k.counts"
+			echo "0 1" >"$build/results/guest-dkms-$k.counts") &
+		smoke+=("$k")
 	fi
 	if [ "$k" = "$kver" ]; then
 		t "make install-user PREFIX=/usr" make -s install-user PREFIX=/usr
@@ -84,12 +89,19 @@ dkms_flow() { # dkms_flow KVER
 	t "dkms and /usr/src forget reap-zombie" bash -c \
 		"! dkms status reap-zombie | grep -q . && [ ! -e /usr/src/reap-zombie-$ver ]"
 }
+# zombiectl for the smoke boots, copied: make install-user below rebuilds it
+make -s -C "$top/user" build/zombiectl >"$out/zombiectl-build.log" 2>&1 &&
+	cp "$top/user/build/zombiectl" "$out/zombiectl" ||
+	{ cat "$out/zombiectl-build.log"; die "zombiectl build failed"; }
+smoke=()
 for k in "${kvers[@]}"; do
 	# DKMS builds on this machine: kernels whose headers bookworm's
 	# compiler handles (6.1, 6.1-cloud, 6.1-rt, 6.12; 7.3's and 5.10's
 	# live in a chroot)
 	[ -d "/usr/src/linux-headers-$k" ] && dkms_flow "$k"
 done
+wait
+for k in "${smoke[@]}"; do cat "$out/smoke-$k.out"; done
 
 # The packages, installed on this machine and removed again.
 t "dpkg -i reap-zombie-dkms and zombiectl" dpkg -i build/deb/reap-zombie-dkms_"$ver"_all.deb \
