@@ -40,47 +40,30 @@ echo "1 0" >"$results/kernel.counts"
 # rzbatch runs first (rz.batch: its big listing), with the fault injection
 # only this kernel has (rz.faults rounds).
 knobs="rz.many=200 rz.rounds=100 rz.fuzz=2000 rz.cycles=20 rz.pressure=1000 rz.batch=1000 rz.faults=100"
-# The two boots run side by side: the suite's single-threaded QEMU keeps
-# one core busy, the multi-threaded one both, and each alone would leave
-# one idle for a good part of its time.
-debug_suite() {
-	local t0
-	t0=$(date +%s)
-	RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_PROGRAM="rzbatch rzcontract rzstress rztool" \
-		RZ_ARGS="$knobs ${RZ_ARGS:-}" \
-		RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-3600} \
-		"$top/tests/run-guest.sh" "$rel" debug >"$results/boot-debug.out" 2>&1 ||
-		[ -s "$results/guest-debug.counts" ] || echo "0 1" >"$results/guest-debug.counts"
-	echo "$(($(date +%s) - t0))" >"$results/boot-debug.secs"
-}
+t0=$(date +%s)
+RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_PROGRAM="rzbatch rzcontract rzstress rztool" \
+	RZ_ARGS="$knobs ${RZ_ARGS:-}" \
+	RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-3600} \
+	"$top/tests/run-guest.sh" "$rel" debug || [ -s "$results/guest-debug.counts" ] ||
+	echo "0 1" >"$results/guest-debug.counts"
+t_guest=$(($(date +%s) - t0))
+
 # Then the load/unload cycles and the races once more with both vCPUs truly
 # in parallel (multi-threaded TCG, as make check does on each kernel; see
 # docs/testing.md): lockdep and KASAN see real concurrency.
-debug_mttcg() {
-	local t0
-	t0=$(date +%s)
-	if (use_mttcg 2>"$results/qemu-mttcg.log" &&
-		RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_SMP=2 \
-		RZ_ONLY=$mttcg_tests,writers4,waitrace RZ_PROGRAM="rzbatch rzcontract rzstress cycles" \
-		RZ_ARGS="$knobs softlockup_all_cpu_backtrace=1 ${RZ_ARGS:-}" \
-		RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-3600} \
-		"$top/tests/run-guest.sh" "$rel" debug-mttcg >"$results/boot-debug-mttcg.out" 2>&1); then
-		:
-	elif [ ! -s "$results/guest-debug-mttcg.counts" ]; then
-		echo "not ok - debug-mttcg: the boot did not run ($(tail -n1 "$results/qemu-mttcg.log"))" \
-			>>"$results/boot-debug-mttcg.out"
-		echo "0 1" >"$results/guest-debug-mttcg.counts"
-	fi
-	echo "$(($(date +%s) - t0))" >"$results/boot-debug-mttcg.secs"
-}
-# the QEMU of the multi-threaded boot, fetched before both start
-"$top/scripts/qemu-mttcg.sh" >/dev/null 2>"$results/qemu-mttcg.log" || true
-debug_suite &
-debug_mttcg &
-wait
-cat "$results/boot-debug.out" "$results/boot-debug-mttcg.out"
-t_guest=$(cat "$results/boot-debug.secs")
-t_mttcg=$(cat "$results/boot-debug-mttcg.secs")
+t0=$(date +%s)
+if (use_mttcg 2>"$results/qemu-mttcg.log" &&
+	RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_SMP=2 \
+	RZ_ONLY=$mttcg_tests,writers4,waitrace RZ_PROGRAM="rzbatch rzcontract rzstress cycles" \
+	RZ_ARGS="$knobs softlockup_all_cpu_backtrace=1 ${RZ_ARGS:-}" \
+	RZ_GUEST_TIMEOUT=${RZ_GUEST_TIMEOUT:-3600} \
+	"$top/tests/run-guest.sh" "$rel" debug-mttcg); then
+	:
+elif [ ! -s "$results/guest-debug-mttcg.counts" ]; then
+	echo "not ok - debug-mttcg: the boot did not run ($(tail -n1 "$results/qemu-mttcg.log"))"
+	echo "0 1" >"$results/guest-debug-mttcg.counts"
+fi
+t_mttcg=$(($(date +%s) - t0))
 
 pass=0 fail=0
 for f in "$results"/*.counts; do
@@ -88,7 +71,7 @@ for f in "$results"/*.counts; do
 	pass=$((pass + p))
 	fail=$((fail + f2))
 done
-echo "# debug kernel $rel: built or cached in ${t_kernel} s, guest suite ($knobs) in ${t_guest} s, multi-threaded TCG boot in ${t_mttcg} s, side by side"
+echo "# debug kernel $rel: built or cached in ${t_kernel} s, guest suite ($knobs) in ${t_guest} s, multi-threaded TCG boot in ${t_mttcg} s"
 echo "# console: $build/guest/debug/console.log"
 echo "# make check-debug took $(($(date +%s) - t_start)) s"
 echo "$pass passed, $fail failed"
