@@ -1520,9 +1520,14 @@ static int run_tests(int argc, char **argv, const char *name,
 	guest_start(argc, argv, name);
 	signal(SIGUSR1, SIG_IGN);
 	for (i = 0; i < n; i++) {
+		double t0;
+
 		if (only && i && i + 1 < n && !strstr(only, tests[i].name))
 			continue;
+		t0 = now();
 		tests[i].fn();
+		/* where a boot's time goes: docs/testing.md's table */
+		diag("%s %s: %.1f s", name, tests[i].name, now() - t0);
 	}
 	tap_plan_end();
 	return tap_failed ? 1 : 0;
