@@ -541,10 +541,14 @@ static int rz_reaper_fn(void *unused)
 				continue;
 			/*
 			 * Answer the writers; those of the self form are
-			 * likely back soon with their next zombie.
+			 * likely back soon with their next zombie. Make the
+			 * next carrier first: its kthread_create() is time
+			 * they have to come back in, and those that do share
+			 * it (failure: rz_run() tries again).
 			 */
 			rz_finished_single = 0;
 			rz_confirm_all();
+			rz_carrier_ready();
 			rz_gather(rz_finished_single);
 		}
 	}
