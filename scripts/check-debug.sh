@@ -39,7 +39,7 @@ echo "1 0" >"$results/kernel.counts"
 # (make check runs them in full).
 # rzbatch runs first (rz.batch: its big listing), with the fault injection
 # only this kernel has (rz.faults rounds).
-knobs="rz.many=200 rz.rounds=100 rz.fuzz=2000 rz.cycles=20 rz.pressure=1000 rz.batch=1000 rz.faults=100"
+knobs="rz.many=200 rz.rounds=100 rz.fuzz=2000 rz.cycles=20 rz.pressure=500 rz.batch=1000 rz.faults=100"
 t0=$(date +%s)
 RZ_KDIR=$cache/debug-kernel/build RZ_RESULTS=$results RZ_PROGRAM="rzbatch rzcontract rzstress rztool" \
 	RZ_ARGS="$knobs ${RZ_ARGS:-}" \

@@ -661,7 +661,7 @@ static void batch(long n, enum method m, int run)
 	}
 	case WRITE1:
 	case WRITE16:
-		secs = bulk_reap(&a, m == WRITE1 ? 1 : 16, &reaped, &other);
+		secs = bulk_reap(&a, m == WRITE1 ? 1 : 16, &reaped, &other, NULL);
 		break;
 	case PREWRITE64:
 		secs = prewrite(&a, &reaped, &other);

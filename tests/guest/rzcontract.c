@@ -15,6 +15,8 @@
 /* ------------------------------------------------------------------ tests */
 
 #define CARRIERS "/sys/module/reap_zombie/parameters/carriers"
+/* kmod/reaper.c's RZ_GATHER_US */
+#define GATHER_MS 2.0
 
 /* Does /proc/kallsyms know @name (a data symbol: KALLSYMS_ALL)? */
 static int kallsyms_has(const char *name)
@@ -602,9 +604,9 @@ static void test_many(void)
 		struct agent a = agent_new(n, 0, HOW_FORK, 0, CG);
 		long before = read_long(CG "/pids.current");
 		long r0 = read_long(REAPED), c0 = read_long(CARRIERS);
-		double t = bulk_reap(&a, threads, &reaped, &other);
+		double back, t = bulk_reap(&a, threads, &reaped, &other, &back);
 		long dr = read_long(REAPED) - r0, dc = read_long(CARRIERS) - c0;
-		int j;
+		int j, least;
 
 		for (left = 0, j = 0; j < n; j++)
 			left += exists(a.kids[j]);
@@ -612,13 +614,18 @@ static void test_many(void)
 		   "%d zombies reaped through the files by %d writer%s (%d reaped, %d errors, %d left)",
 		   n, threads, threads > 1 ? "s" : "", reaped, other, left);
 		/*
-		 * Concurrent writes share a carrier: with 16 writers the mean
-		 * batch must be well above one (it is about 15 when the
-		 * module gathers them; one writer gets batches of one).
+		 * Concurrent writes share a carrier; one writer gets batches
+		 * of one. After answering writers the module waits up to
+		 * GATHER_MS for them to come back: where they do (0.1-0.3 ms
+		 * on the Debian kernels under TCG) a carrier takes about 14.
+		 * Where they take longer (some 30 ms on the debug kernel,
+		 * whose open() alone takes 2-25 ms), only those that come
+		 * back while a carrier is out share the next: about 5.
 		 */
-		ok(dr == n && dc > 0 && (threads == 1 ? dc == n : dr >= 4 * dc),
-		   "parameters: reaped +%ld, carriers +%ld, %.1f zombies per carrier",
-		   dr, dc, dc ? (double)dr / dc : 0);
+		least = threads == 1 ? 1 : back <= GATHER_MS ? 4 : 2;
+		ok(dr == n && dc > 0 && (threads == 1 ? dc == n : dr >= least * dc),
+		   "parameters: reaped +%ld, carriers +%ld, %.1f zombies per carrier (at least %d: writers back in %.2f ms)",
+		   dr, dc, dc ? (double)dr / dc : 0, least, back);
 		ok(before == n + 1 && read_long(CG "/pids.current") == 1,
 		   "cgroup pids.current back from %ld to %ld", before,
 		   read_long(CG "/pids.current"));
