@@ -20,7 +20,7 @@ suite=${arm64_suite[$series]:-}
 [ -n "$suite" ] || die "unknown kernel series $series (known: ${!arm64_suite[*]})"
 
 export DEBIAN_FRONTEND=noninteractive
-need_pkgs qemu-system-arm gcc-aarch64-linux-gnu g++-aarch64-linux-gnu \
+need_pkgs qemu-system-arm gcc-aarch64-linux-gnu g++-aarch64-linux-gnu pahole \
 	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libcli11-dev \
 	make cpio gzip kmod xz-utils
 if ! arm64_apt_private "$suite"; then
