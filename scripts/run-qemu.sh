@@ -7,6 +7,8 @@
 # TCG runs both vCPUs on one host thread (thread=single) unless RZ_ACCEL
 # says otherwise; RZ_QEMU names another qemu-system-x86_64 (or -aarch64),
 # RZ_QEMU_DATA the folders it takes its firmware from (-L, in that order).
+# RZ_ICOUNT=SHIFT: the guest's clock counts instructions, 2^SHIFT ns each,
+# instead of following the host's (-icount, single-threaded TCG only).
 #
 # An arm64 kernel (in .cache/kernels/KVER/ with KVER ending in -arm64, or
 # RZ_ARCH=arm64) boots on qemu-system-aarch64's virt machine: the console
@@ -44,6 +46,7 @@ cmd+=(-accel "${RZ_ACCEL:-tcg,thread=single}" -smp "${RZ_SMP:-2}" -m 2048
 	-kernel "$kernel" -initrd "$initrd"
 	-append "$append"
 	-serial "file:$out/console.log" "${chan[@]}")
+[ -z "${RZ_ICOUNT:-}" ] || cmd+=(-icount "shift=$RZ_ICOUNT,align=off,sleep=off")
 {
 	echo "# qemu: ${cmd[*]}"
 	echo "# $("${cmd[0]}" --version | head -n1)"
