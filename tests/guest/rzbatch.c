@@ -781,12 +781,12 @@ static void test_big(void)
 	a = agent_new(n, 0, HOW_VFORK, 0, CGB);
 	cur = read_long(CGB "/pids.current");
 	/*
-	 * The lock bound is judged on one vCPU only, in the boot make check
-	 * runs alone (see test_pressure in rzstress.c): under TCG two vCPUs take
-	 * turns on one host thread, and the guest's clock runs on while the
-	 * host runs anything else. Taking the other vCPU offline is not
-	 * enough: with a kernel build beside it a chunk's hold read 1.3 ms,
-	 * 0.56 ms without.
+	 * The lock bound is judged on one vCPU only, in the boot whose clock
+	 * counts instructions (see test_pressure in rzstress.c): under TCG
+	 * two vCPUs take turns on one host thread, and a clock that follows
+	 * the host's runs on while the host runs anything else. Taking the
+	 * other vCPU offline is not enough: with a kernel build beside it a
+	 * chunk's hold read 1.3 ms, 0.56 ms without.
 	 */
 	judge = sysconf(_SC_NPROCESSORS_CONF) == 1;
 	write_file(HOLD, "0");

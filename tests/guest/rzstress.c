@@ -1056,12 +1056,14 @@ static void test_pressure(void)
 	   n, zr.rc, left, cur, read_long(CG "/pids.current"));
 	/*
 	 * The bounds: no fork() waits more than 10 ms, the module holds
-	 * tasklist_lock at most 1 ms. They are checked on one vCPU only (make
-	 * check boots it alone for this test). Under TCG two vCPUs take turns
-	 * on one host thread, and one spinning on a lock the other holds
-	 * spins for the rest of its turn: 10+ ms stalls the kernel's own path
-	 * shows too, and a guest clock that also counts the host's other
-	 * work. There the figures are only reported.
+	 * tasklist_lock at most 1 ms. They are checked on one vCPU only, in
+	 * the boot make check gives a clock that counts instructions, 4 ns
+	 * each (QEMU's -icount shift=2), so that the host's other work does
+	 * not show in them: with the host's clock, two busy loops beside the
+	 * guest turned a 0.39 ms hold into 5.8 ms. Under TCG two vCPUs take
+	 * turns on one host thread, and one spinning on a lock the other
+	 * holds spins for the rest of its turn: 10+ ms stalls the kernel's
+	 * own path shows too. There the figures are only reported.
 	 */
 	if (sysconf(_SC_NPROCESSORS_ONLN) == 1) {
 		/*
